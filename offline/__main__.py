@@ -1,0 +1,56 @@
+"""`python -m offline [STACK]`: the offline preview of one stack.
+
+Evaluates the real program with Pulumi's mock runtime (no CLI, cloud or credentials),
+prints the resource tree and the stack outputs, and exits non-zero with the error
+message when the stack's configuration is invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from offline.engine import Evaluation, evaluate
+from offline.tree import render_tree
+
+
+def _format_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def render_text(result: Evaluation) -> str:
+    lines = [f"Offline preview of stack '{result.stack}' (Pulumi mock runtime: no CLI, no cloud calls)", ""]
+    lines += render_tree(result)
+    custom = sum(1 for r in result.resources if r.custom)
+    lines += ["", f"{custom} resources in {len(result.resources) - custom} components", "", "Outputs:"]
+    width = max((len(k) for k in result.outputs), default=0)
+    for name in sorted(result.outputs):
+        shown = "[secret]" if name in result.secret_outputs else _format_value(result.outputs[name])
+        lines.append(f"  {name.ljust(width)}  {shown}")
+    if result.warnings:
+        lines += ["", "Warnings:", *(f"  - {w}" for w in result.warnings)]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m offline", description=__doc__.splitlines()[0])
+    parser.add_argument("stack", nargs="?", default="dev", help="stack name (reads Pulumi.<stack>.yaml); default dev")
+    args = parser.parse_args(argv)
+
+    result = evaluate(args.stack)
+    if result.error is not None:
+        print(f"error: {result.error}", file=sys.stderr)
+        return 1
+    print(render_text(result))
+    if result.findings:
+        print("\nProgram errors the Pulumi CLI would reject:", file=sys.stderr)
+        for finding in result.findings:
+            print(f"  - {finding}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
