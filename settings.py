@@ -14,7 +14,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -121,7 +121,6 @@ class Settings:
     task_role_policy_arns: tuple[str, ...]
     allowed_account_ids: tuple[str, ...]
     kubernetes: KubernetesSettings
-    extra_tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def app_name(self) -> str:
@@ -243,7 +242,7 @@ def _image(r: _Reader) -> ImageSettings:
             uri,
             "expected registry/repository:tag or registry/repository@sha256:<64 hex> (a tag is resolved to its digest)",
         )
-    if uri and any(image.get(k) for k in ("dockerfile", "platform", "tag")):
+    if uri and not context and any(image.get(k) for k in ("dockerfile", "platform", "tag")):
         r.fail("image", image, "`dockerfile`, `platform` and `tag` apply only to a build (`image.context`)")
     platform = image.get("platform")
     if platform is not None and platform not in DOCKER_PLATFORMS:
@@ -487,7 +486,7 @@ def parse_settings(
         secret_values=_secret_values(r, secrets, f"{project}:secretValues" in secret_keys),
         network=_network(r, is_prod),
         protect=r.boolean("protect", True),
-        immutable_tags=r.boolean("immutableTags", is_prod),
+        immutable_tags=r.boolean("immutableTags", True),
         enable_execute_command=r.boolean("enableExecuteCommand", False),
         min_healthy_percent=min_healthy,
         max_percent=max_percent,

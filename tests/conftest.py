@@ -43,3 +43,15 @@ def stack(request: pytest.FixtureRequest) -> Evaluation:
 def with_overrides() -> Callable[..., Evaluation]:
     """Evaluate a committed stack with some config keys replaced: with_overrides("dev", **{"diagramai:cpu": 512})."""
     return lambda stack, **overrides: evaluate(stack, overrides=overrides)
+
+
+def evaluate_program(tmp_path: Any, source: str, stack: str = "dev", **overrides: Any) -> Evaluation:
+    """Evaluate a small program (e.g. one component with other arguments) against a stack's config."""
+    program = tmp_path / "program.py"
+    program.write_text(source)
+    return evaluate(stack, overrides=overrides or None, program=program)
+
+
+def policy_statements(result: Evaluation, role_policy_name: str) -> list[dict[str, Any]]:
+    policy = next(r for r in result.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == role_policy_name)
+    return json.loads(policy.inputs["policy"])["Statement"]
