@@ -190,7 +190,9 @@ def _evaluate_in_context(config: StackConfig, project_dir: Path, program: Path |
     logger = logging.Logger(f"offline.{config.stack}")
     logger.addHandler(handler)
 
-    # A fresh event loop per evaluation keeps tasks of one run out of the next.
+    # A fresh event loop per evaluation keeps tasks of one run out of the next;
+    # the caller's loop is put back afterwards.
+    previous_loop = asyncio.get_event_loop_policy().get_event_loop()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     pulumi.runtime.settings.ROOT.set(None)
@@ -222,7 +224,7 @@ def _evaluate_in_context(config: StackConfig, project_dir: Path, program: Path |
         result.error = traceback.format_exc()
     finally:
         loop.close()
-        asyncio.set_event_loop(None)
+        asyncio.set_event_loop(previous_loop)
     result.resources = monitor.recorded
     result.invokes = monitor.invokes
     result.warnings = handler.messages
