@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
-from offline.engine import Evaluation, evaluate
+from offline.engine import PROJECT_DIR, Evaluation, evaluate
 from offline.tree import render_tree
 
 
@@ -37,9 +38,12 @@ def render_text(result: Evaluation) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m offline", description=__doc__.splitlines()[0])
     parser.add_argument("stack", nargs="?", default="dev", help="stack name (reads Pulumi.<stack>.yaml); default dev")
+    parser.add_argument(
+        "-C", "--cwd", type=Path, default=PROJECT_DIR, help="the Pulumi project directory (default: this repository)"
+    )
     args = parser.parse_args(argv)
 
-    result = evaluate(args.stack)
+    result = evaluate(args.stack, project_dir=args.cwd.resolve())
     if result.error is not None:
         print(f"error: {result.error}", file=sys.stderr)
         return 1
