@@ -42,6 +42,7 @@ class RecordedResource:
     dependencies: list[str]
     delete_before_replace: bool = False
     aliases: list[Any] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
 
     @property
     def package(self) -> str:
@@ -133,6 +134,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 dependencies=sorted(request.dependencies),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 aliases=[str(a) for a in request.aliases],
+                ignore_changes=list(request.ignoreChanges),
             )
         )
         return response
