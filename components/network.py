@@ -176,8 +176,8 @@ class ServiceNetwork(pulumi.ComponentResource):
         public_cidrs, private_cidrs = subnet_cidrs(layout.cidr, layout.az_count)
         public = [self._subnet(name, "public", i, cidr, vpc, zones, child) for i, cidr in enumerate(public_cidrs)]
         private = [self._subnet(name, "private", i, cidr, vpc, zones, child) for i, cidr in enumerate(private_cidrs)]
-        self._public_routes(name, vpc, public, child)
-        private_tables = self._private_routes(name, vpc, public, private, layout.nat_gateways, child)
+        gateway = self._public_routes(name, vpc, public, child)
+        private_tables = self._private_routes(name, vpc, public, private, layout.nat_gateways, gateway, child)
         aws.ec2.VpcEndpoint(
             f"{name}-s3-endpoint",
             vpc_id=vpc.id,
@@ -215,7 +215,7 @@ class ServiceNetwork(pulumi.ComponentResource):
 
     def _public_routes(
         self, name: str, vpc: aws.ec2.Vpc, public: list[aws.ec2.Subnet], child: pulumi.ResourceOptions
-    ) -> None:
+    ) -> aws.ec2.InternetGateway:
         gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": name}, opts=child)
         table = aws.ec2.RouteTable(f"{name}-public-rt", vpc_id=vpc.id, tags={"Name": f"{name}-public"}, opts=child)
         aws.ec2.Route(
@@ -229,6 +229,7 @@ class ServiceNetwork(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(
                 f"{name}-public-rta-{i}", route_table_id=table.id, subnet_id=subnet.id, opts=child
             )
+        return gateway
 
     def _private_routes(
         self,
@@ -237,6 +238,7 @@ class ServiceNetwork(pulumi.ComponentResource):
         public: list[aws.ec2.Subnet],
         private: list[aws.ec2.Subnet],
         nat: NatGateways,
+        internet_gateway: aws.ec2.InternetGateway,
         child: pulumi.ResourceOptions,
     ) -> list[aws.ec2.RouteTable]:
         nat_count = {NatGateways.NONE: 0, NatGateways.SINGLE: 1, NatGateways.PER_AZ: len(public)}[nat]
@@ -250,7 +252,8 @@ class ServiceNetwork(pulumi.ComponentResource):
                     subnet_id=public[i].id,
                     connectivity_type="public",
                     tags={"Name": f"{name}-nat-{i}"},
-                    opts=child,
+                    # A public NAT gateway needs the VPC's internet gateway attached first.
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[internet_gateway]),
                 )
             )
         # One table per AZ, so that per-AZ NAT keeps each AZ's egress inside the AZ.

@@ -167,3 +167,8 @@ def test_bad_network_settings_fail_naming_the_key(network: dict[str, Any], key: 
 def test_create_settings_outside_create_mode_are_rejected() -> None:
     problems = problems_for("dev", **{"diagramai:network": {"assignPublicIp": True, "create": {"azCount": 2}}})
     assert any("network.create" in p and "only to network.mode=create" in p for p in problems), problems
+
+
+def test_nat_gateways_wait_for_the_internet_gateway(prod: Evaluation) -> None:
+    gateway = prod.one("aws:ec2/internetGateway:InternetGateway")
+    assert all(gateway.urn in nat.dependencies for nat in prod.of_type(NAT))
