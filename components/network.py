@@ -101,12 +101,14 @@ class ServiceNetwork(pulumi.ComponentResource):
             self._default_vpc()
             if not args.assign_public_ip:
                 pulumi.log.warn(PRIVATE_IN_DEFAULT_VPC, resource=self)
-        elif self.mode is NetworkMode.EXISTING:
-            self._existing(args)
+            # The default VPC has only public subnets; tasks go there with or without a public IP.
+            self.task_subnet_ids = self.public_subnet_ids
         else:
-            self._create(name, args)
-        chosen = self.public_subnet_ids if args.assign_public_ip else self.private_subnet_ids
-        self.task_subnet_ids = self.task_subnet_ids if self.mode is NetworkMode.DEFAULT_VPC else chosen
+            if self.mode is NetworkMode.EXISTING:
+                self._existing(args)
+            else:
+                self._create(name, args)
+            self.task_subnet_ids = self.public_subnet_ids if args.assign_public_ip else self.private_subnet_ids
         self.register_outputs(
             {
                 "vpcId": self.vpc_id,
@@ -130,10 +132,9 @@ class ServiceNetwork(pulumi.ComponentResource):
             opts=invoke,
         )
         self.vpc_id, self.vpc_cidr = vpc.id, vpc.cidr_block
-        # Sorted so that a reordering by the API does not look like a change.
-        self.task_subnet_ids = subnets.ids.apply(sorted)
-        # Default subnets are public (they route to the internet gateway).
-        self.public_subnet_ids = self.task_subnet_ids
+        # Default subnets are public (they route to the internet gateway). Sorted so that a
+        # reordering by the API does not look like a change.
+        self.public_subnet_ids = subnets.ids.apply(sorted)
         self.private_subnet_ids = pulumi.Output.from_input([])
 
     def _existing(self, args: ServiceNetworkArgs) -> None:
