@@ -3,14 +3,18 @@
 import pulumi
 import pulumi_aws as aws
 
+from components.autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
 from components.fargate_service import (
     ContainerHealthCheck,
     FargateService,
     FargateServiceArgs,
+    LoadBalancerAttachment,
     http_health_check,
 )
 from components.image import ContainerImage, ContainerImageArgs
+from components.load_balancer import AccessLogs, LoadBalancer, LoadBalancerArgs, TargetHealthCheck
 from components.log_group import LogGroup, LogGroupArgs
+from components.monitoring import AlarmThresholds, ServiceMonitoring, ServiceMonitoringArgs
 from components.network import ServiceNetwork, ServiceNetworkArgs
 from components.registry import ContainerRegistry, ContainerRegistryArgs
 from components.secrets import ServiceSecrets, ServiceSecretsArgs
@@ -88,9 +92,43 @@ network = ServiceNetwork(
         public_subnet_ids=settings.network.public_subnet_ids,
         private_subnet_ids=settings.network.private_subnet_ids,
         assign_public_ip=settings.network.assign_public_ip,
+        mode=settings.network.mode,
+        layout=settings.network.create,
+        region=settings.region,
     ),
     opts=with_aws,
 )
+
+load_balancer = None
+if settings.load_balancer.enabled:
+    lb = settings.load_balancer
+    if settings.certificate_is_placeholder:
+        pulumi.log.warn(
+            "certificateArn is the committed placeholder; `pulumi up` fails at the HTTPS listener until it is "
+            "replaced with your ACM certificate: pulumi config set certificateArn arn:aws:acm:..."
+        )
+    load_balancer = LoadBalancer(
+        "web",
+        LoadBalancerArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.public_subnet_ids,
+            vpc_cidr=network.vpc_cidr,
+            target_port=settings.container_port,
+            health_check=TargetHealthCheck(
+                path=settings.health_check_path,
+                interval=lb.health_check_interval,
+                healthy_threshold=lb.healthy_threshold,
+                unhealthy_threshold=lb.unhealthy_threshold,
+            ),
+            ingress_cidrs=lb.ingress_cidrs,
+            certificate_arn=settings.certificate_arn,
+            deregistration_delay=lb.deregistration_delay,
+            idle_timeout=lb.idle_timeout,
+            deletion_protection=lb.deletion_protection,
+            access_logs=AccessLogs(lb.access_logs_bucket, lb.access_logs_prefix) if lb.access_logs_bucket else None,
+        ),
+        opts=with_aws,
+    )
 
 health_check = (
     ContainerHealthCheck(command=settings.health_check_command)
@@ -127,6 +165,61 @@ service = FargateService(
         enable_execute_command=settings.enable_execute_command,
         cluster_name=settings.cluster_name,
         task_role_policy_arns=settings.task_role_policy_arns,
+        load_balancer=(
+            LoadBalancerAttachment(
+                target_group_arn=load_balancer.target_group_arn,
+                security_group_id=load_balancer.security_group_id,
+                health_check_grace_period=settings.load_balancer.health_check_grace_period,
+                depends_on=load_balancer.listeners,
+            )
+            if load_balancer
+            else None
+        ),
+        autoscaled=settings.autoscaling.enabled,
+    ),
+    opts=with_aws,
+)
+
+if settings.autoscaling.enabled:
+    scaling = settings.autoscaling
+    ServiceAutoscaling(
+        "scaling",
+        ServiceAutoscalingArgs(
+            cluster_name=service.cluster_name,
+            service_name=service.service_name,
+            min_capacity=scaling.min_capacity,
+            max_capacity=scaling.max_capacity,
+            cpu_target=scaling.cpu_target,
+            memory_target=scaling.memory_target,
+            requests_per_target=scaling.requests_per_target if load_balancer else None,
+            load_balancer_arn_suffix=load_balancer.arn_suffix if load_balancer else None,
+            target_group_arn_suffix=load_balancer.target_group_arn_suffix if load_balancer else None,
+            scale_out_cooldown=scaling.scale_out_cooldown,
+            scale_in_cooldown=scaling.scale_in_cooldown,
+        ),
+        opts=with_aws,
+    )
+
+alarms = settings.alarms
+monitoring = ServiceMonitoring(
+    "monitoring",
+    ServiceMonitoringArgs(
+        cluster_name=service.cluster_name,
+        service_name=service.service_name,
+        region=settings.region,
+        dashboard_name=app,
+        load_balancer_arn_suffix=load_balancer.arn_suffix if load_balancer else None,
+        target_group_arn_suffix=load_balancer.target_group_arn_suffix if load_balancer else None,
+        alarms_enabled=alarms.enabled,
+        thresholds=AlarmThresholds(
+            cpu_percent=alarms.cpu_percent,
+            memory_percent=alarms.memory_percent,
+            target_5xx_per_minute=alarms.target_5xx_per_minute,
+            unhealthy_hosts=alarms.unhealthy_hosts,
+            evaluation_minutes=alarms.evaluation_minutes,
+        ),
+        alarm_email=alarms.email,
+        topic_kms_key_id=settings.kms_key_arn,
     ),
     opts=with_aws,
 )
@@ -145,3 +238,13 @@ pulumi.export("securityGroupId", service.security_group_id)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("taskSubnetIds", network.task_subnet_ids)
 pulumi.export("secretArns", secrets.arns)
+pulumi.export("publicSubnetIds", network.public_subnet_ids)
+pulumi.export("privateSubnetIds", network.private_subnet_ids)
+pulumi.export("dashboardName", monitoring.dashboard_name)
+if monitoring.topic_arn is not None:
+    pulumi.export("alarmTopicArn", monitoring.topic_arn)
+if load_balancer is not None:
+    pulumi.export("serviceUrl", load_balancer.url)
+    pulumi.export("loadBalancerDnsName", load_balancer.dns_name)
+    pulumi.export("loadBalancerArn", load_balancer.arn)
+    pulumi.export("targetGroupArn", load_balancer.target_group_arn)

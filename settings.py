@@ -14,12 +14,13 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
 from components.fargate_service import CpuArchitecture, fargate_memory_options
+from components.network import NatGateways, NetworkMode, VpcLayout
 from components.secrets import SecretSpec
 
 PROJECT = "diagramai"
@@ -38,6 +39,14 @@ IAM_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[A-Za-z0-
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 ACCOUNT_ID = re.compile(r"^\d{12}$")
+# An ACM certificate: arn:aws:acm:<region>:<account>:certificate/<uuid>; groups give region and account.
+ACM_CERTIFICATE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+# The committed prod stack's stand-in: syntactically valid, recognisably not a real certificate.
+PLACEHOLDER_CERTIFICATE_ID = "certificate/00000000-0000-0000-0000-000000000000"
+S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 # An image pinned by tag and/or digest: registry/repo:tag, registry/repo@sha256:..., or both.
 IMAGE_URI = re.compile(
@@ -50,6 +59,7 @@ KNOWN_KEYS = (
     "network", "protect", "immutableTags", "enableExecuteCommand", "minHealthyPercent",
     "maxPercent", "keepTaggedImages", "untaggedImageExpiryDays", "kmsKeyArn", "clusterName",
     "taskRolePolicyArns", "allowedAccountIds", "kubernetes",
+    "loadBalancer", "certificateArn", "autoscaling", "alarms",
 )  # fmt: skip
 DOCKER_PLATFORMS = {"linux/amd64": CpuArchitecture.X86_64, "linux/arm64": CpuArchitecture.ARM64}
 
@@ -82,6 +92,48 @@ class NetworkSettings:
     private_subnet_ids: tuple[str, ...] = ()
     assign_public_ip: bool = False
     ingress_cidrs: tuple[str, ...] = ()
+    mode: NetworkMode = NetworkMode.DEFAULT_VPC
+    # Only used with mode=create.
+    create: VpcLayout = field(default_factory=VpcLayout)
+
+
+@dataclass(frozen=True)
+class LoadBalancerSettings:
+    enabled: bool = True
+    ingress_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+    deregistration_delay: int = 30
+    idle_timeout: int = 60
+    health_check_interval: int = 10
+    healthy_threshold: int = 2
+    unhealthy_threshold: int = 3
+    health_check_grace_period: int = 60
+    deletion_protection: bool = False
+    access_logs_bucket: str | None = None
+    access_logs_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class AutoscalingSettings:
+    enabled: bool = False
+    min_capacity: int = 1
+    max_capacity: int = 2
+    cpu_target: float = 60
+    memory_target: float = 75
+    # ALB requests per task per minute; None without a load balancer.
+    requests_per_target: int | None = None
+    scale_out_cooldown: int = 60
+    scale_in_cooldown: int = 300
+
+
+@dataclass(frozen=True)
+class AlarmSettings:
+    enabled: bool = False
+    email: str | None = None
+    cpu_percent: float = 80
+    memory_percent: float = 80
+    target_5xx_per_minute: int = 10
+    unhealthy_hosts: int = 0
+    evaluation_minutes: int = 5
 
 
 @dataclass(frozen=True)
@@ -121,10 +173,18 @@ class Settings:
     task_role_policy_arns: tuple[str, ...]
     allowed_account_ids: tuple[str, ...]
     kubernetes: KubernetesSettings
+    load_balancer: LoadBalancerSettings = field(default_factory=LoadBalancerSettings)
+    certificate_arn: str | None = None
+    autoscaling: AutoscalingSettings = field(default_factory=AutoscalingSettings)
+    alarms: AlarmSettings = field(default_factory=AlarmSettings)
 
     @property
     def app_name(self) -> str:
         return f"{self.project}-{self.stack}"
+
+    @property
+    def certificate_is_placeholder(self) -> bool:
+        return self.certificate_arn is not None and self.certificate_arn.endswith(PLACEHOLDER_CERTIFICATE_ID)
 
 
 # ---------------------------------------------------------------------------
@@ -337,7 +397,8 @@ def _secret_values(r: _Reader, secrets: tuple[SecretSpec, ...], is_secret: bool)
 
 def _network(r: _Reader, is_prod: bool) -> NetworkSettings:
     net = r.mapping(
-        "network", frozenset({"vpcId", "publicSubnetIds", "privateSubnetIds", "assignPublicIp", "ingressCidrs"})
+        "network",
+        frozenset({"mode", "vpcId", "publicSubnetIds", "privateSubnetIds", "assignPublicIp", "ingressCidrs", "create"}),
     )
     vpc_id = net.get("vpcId")
     if vpc_id is not None and (not isinstance(vpc_id, str) or not VPC_ID.match(vpc_id)):
@@ -356,9 +417,14 @@ def _network(r: _Reader, is_prod: bool) -> NetworkSettings:
             continue
         if cidr.endswith("/0") and is_prod:
             r.fail(f"network.ingressCidrs[{i}]", cidr, "prod tasks must not be open to the whole internet")
-    if vpc_id is None and (public or private):
-        r.fail("network.vpcId", vpc_id, "required when subnet IDs are given")
-    if vpc_id is not None:
+    mode = _network_mode(r, net.get("mode"), vpc_id)
+    if mode is not NetworkMode.EXISTING:
+        for key, given in (("vpcId", vpc_id), ("publicSubnetIds", public), ("privateSubnetIds", private)):
+            if given:
+                r.fail(f"network.{key}", given, f"applies only to network.mode=existing (mode is {mode.value})")
+    if mode is NetworkMode.EXISTING and vpc_id is None:
+        r.fail("network.vpcId", vpc_id, "required with network.mode=existing")
+    if mode is NetworkMode.EXISTING and vpc_id is not None:
         chosen, key = (public, "publicSubnetIds") if assign_public_ip else (private, "privateSubnetIds")
         if not chosen:
             r.fail(
@@ -367,9 +433,264 @@ def _network(r: _Reader, is_prod: bool) -> NetworkSettings:
                 "at least one subnet is required for tasks with assignPublicIp="
                 f"{str(assign_public_ip).lower()} in network.vpcId",
             )
+    if "create" in net and mode is not NetworkMode.CREATE:
+        r.fail("network.create", net["create"], f"applies only to network.mode=create (mode is {mode.value})")
+    layout = _vpc_layout(r, net.get("create"), assign_public_ip) if mode is NetworkMode.CREATE else VpcLayout()
     if is_prod and assign_public_ip:
         r.fail("network.assignPublicIp", True, "prod tasks run in private subnets without a public IP")
-    return NetworkSettings(vpc_id, public, private, assign_public_ip, cidrs)
+    if is_prod and mode is NetworkMode.DEFAULT_VPC:
+        r.fail(
+            "network.mode",
+            mode.value,
+            "prod tasks run in private subnets, which the default VPC does not have; use create or existing",
+        )
+    return NetworkSettings(vpc_id, public, private, assign_public_ip, cidrs, mode, layout)
+
+
+def _network_mode(r: _Reader, raw: Any, vpc_id: str | None) -> NetworkMode:
+    if raw is None:
+        # Before `mode` existed, a vpcId alone meant "existing".
+        return NetworkMode.EXISTING if vpc_id is not None else NetworkMode.DEFAULT_VPC
+    try:
+        return NetworkMode(raw)
+    except ValueError:
+        r.fail("network.mode", raw, f"one of {', '.join(m.value for m in NetworkMode)}")
+        return NetworkMode.EXISTING if vpc_id is not None else NetworkMode.DEFAULT_VPC
+
+
+def _vpc_layout(r: _Reader, raw: Any, assign_public_ip: bool) -> VpcLayout:
+    allowed = frozenset({"cidr", "azCount", "natGateways", "interfaceEndpoints"})
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        r.fail("network.create", raw, "expected an object with keys " + ", ".join(sorted(allowed)))
+        return VpcLayout()
+    for unknown in sorted(set(raw) - allowed):
+        r.fail(f"network.create.{unknown}", raw[unknown], f"unknown key; allowed keys: {', '.join(sorted(allowed))}")
+    default = VpcLayout()
+    cidr = raw.get("cidr", default.cidr)
+    if not _is_vpc_cidr(cidr):
+        r.fail(
+            "network.create.cidr",
+            cidr,
+            "a private IPv4 block from /16 to /20 (e.g. 10.0.0.0/16); it is split into 16 subnets, "
+            "and a load balancer needs subnets of /27 or larger",
+        )
+        cidr = default.cidr
+    az_count = r._integer_value("network.create.azCount", raw.get("azCount"), default.az_count, _in_range(2, 3))
+    nat_raw = raw.get("natGateways", default.nat_gateways.value)
+    try:
+        nat = NatGateways(nat_raw)
+    except ValueError:
+        r.fail("network.create.natGateways", nat_raw, f"one of {', '.join(n.value for n in NatGateways)}")
+        nat = default.nat_gateways
+    endpoints = r._boolean_value("network.create.interfaceEndpoints", raw.get("interfaceEndpoints"), False)
+    if nat is NatGateways.NONE and not endpoints and not assign_public_ip:
+        r.fail(
+            "network.create.natGateways",
+            nat.value,
+            "tasks in private subnets need a way to ECR, Secrets Manager and Logs: "
+            "natGateways single/perAz, or interfaceEndpoints: true",
+        )
+    return VpcLayout(cidr=cidr, az_count=az_count, nat_gateways=nat, interface_endpoints=endpoints)
+
+
+def _is_vpc_cidr(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        network = ipaddress.IPv4Network(value)
+    except ValueError:
+        return False
+    return network.is_private and 16 <= network.prefixlen <= 20
+
+
+def _cidr_list(r: _Reader, key: str, value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
+    if value is None:
+        return default
+    cidrs = r.string_list(key, None, "IPv4 CIDR blocks such as 203.0.113.0/24", value)
+    for i, cidr in enumerate(cidrs):
+        try:
+            ipaddress.IPv4Network(cidr)
+        except ValueError:
+            r.fail(f"{key}[{i}]", cidr, "an IPv4 CIDR block such as 203.0.113.0/24")
+    return cidrs
+
+
+def _number_value(r: _Reader, key: str, value: Any, default: float, low: float, high: float) -> float:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        r.fail(key, value, f"a number between {low:g} and {high:g}")
+        return default
+    return value
+
+
+def _load_balancer(r: _Reader, is_prod: bool) -> LoadBalancerSettings:
+    lb = r.mapping(
+        "loadBalancer",
+        frozenset(
+            {
+                "enabled", "ingressCidrs", "deregistrationDelay", "idleTimeout", "healthCheckInterval",
+                "healthyThreshold", "unhealthyThreshold", "healthCheckGracePeriod", "deletionProtection",
+                "accessLogsBucket", "accessLogsPrefix",
+            }
+        ),
+    )  # fmt: skip
+
+    def integer(key: str, default: int, low: int, high: int) -> int:
+        return r._integer_value(f"loadBalancer.{key}", lb.get(key), default, _in_range(low, high))
+
+    enabled = r._boolean_value("loadBalancer.enabled", lb.get("enabled"), True)
+    cidrs = _cidr_list(r, "loadBalancer.ingressCidrs", lb.get("ingressCidrs"), ("0.0.0.0/0",))
+    if enabled and not cidrs:
+        r.fail("loadBalancer.ingressCidrs", [], "at least one CIDR block may reach the load balancer")
+    bucket, prefix = lb.get("accessLogsBucket"), lb.get("accessLogsPrefix")
+    if bucket is not None and (not isinstance(bucket, str) or not S3_BUCKET.match(bucket)):
+        r.fail("loadBalancer.accessLogsBucket", bucket, "an S3 bucket name (3-63 lowercase letters, digits, . and -)")
+        bucket = None
+    if prefix is not None and (
+        bucket is None or not isinstance(prefix, str) or not prefix or prefix[0] == "/" or prefix[-1] == "/"
+    ):
+        r.fail("loadBalancer.accessLogsPrefix", prefix, "a key prefix without leading or trailing '/', with a bucket")
+        prefix = None
+    return LoadBalancerSettings(
+        enabled=enabled,
+        ingress_cidrs=cidrs,
+        deregistration_delay=integer("deregistrationDelay", 30, 0, 3600),
+        idle_timeout=integer("idleTimeout", 60, 1, 4000),
+        # The target group's timeout is 5 s and must be shorter than the interval.
+        health_check_interval=integer("healthCheckInterval", 10, 6, 300),
+        healthy_threshold=integer("healthyThreshold", 2, 2, 10),
+        unhealthy_threshold=integer("unhealthyThreshold", 3, 2, 10),
+        health_check_grace_period=integer("healthCheckGracePeriod", 60, 0, 3600),
+        deletion_protection=r._boolean_value("loadBalancer.deletionProtection", lb.get("deletionProtection"), is_prod),
+        access_logs_bucket=bucket,
+        access_logs_prefix=prefix,
+    )
+
+
+def _certificate(
+    r: _Reader, region: str | None, accounts: tuple[str, ...], lb: LoadBalancerSettings, is_prod: bool
+) -> str | None:
+    arn = r.string("certificateArn")
+    if arn is None:
+        if is_prod and lb.enabled:
+            r.fail("certificateArn", None, "prod serves HTTPS only: the ARN of an ACM certificate for its domain")
+        return None
+    match = ACM_CERTIFICATE_ARN.match(arn)
+    if match is None:
+        r.fail("certificateArn", arn, "an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)")
+        return None
+    cert_region, cert_account = match.groups()
+    if region and cert_region != region:
+        r.fail("certificateArn", arn, f"an ALB can only use a certificate from its own region ({region})")
+    if accounts and cert_account not in accounts:
+        r.fail("certificateArn", arn, f"the certificate's account must be one of allowedAccountIds {list(accounts)}")
+    if not lb.enabled:
+        r.fail("certificateArn", arn, "terminates TLS at the load balancer; set loadBalancer.enabled: true")
+    return arn
+
+
+def _autoscaling(r: _Reader, desired_count: int, lb: LoadBalancerSettings) -> AutoscalingSettings:
+    cfg = r.mapping(
+        "autoscaling",
+        frozenset(
+            {
+                "enabled", "minCapacity", "maxCapacity", "cpuTarget", "memoryTarget", "requestsPerTarget",
+                "scaleInCooldown", "scaleOutCooldown",
+            }
+        ),
+    )  # fmt: skip
+
+    def integer(key: str, default: int, low: int, high: int) -> int:
+        return r._integer_value(f"autoscaling.{key}", cfg.get(key), default, _in_range(low, high))
+
+    enabled = r._boolean_value("autoscaling.enabled", cfg.get("enabled"), False)
+    min_capacity = integer("minCapacity", desired_count, 0, 1000)
+    max_capacity = integer("maxCapacity", max(2 * min_capacity, 1), 1, 1000)
+    if enabled and min_capacity > max_capacity:
+        r.fail("autoscaling.minCapacity", min_capacity, f"must not exceed autoscaling.maxCapacity ({max_capacity})")
+    elif enabled and not min_capacity <= desired_count <= max_capacity:
+        r.fail("desiredCount", desired_count, f"with autoscaling it must lie in {min_capacity}..{max_capacity}")
+    requests = cfg.get("requestsPerTarget")
+    if requests is not None and not lb.enabled:
+        r.fail("autoscaling.requestsPerTarget", requests, "needs loadBalancer.enabled: true")
+    requests_per_target = integer("requestsPerTarget", 1000, 1, 1_000_000) if lb.enabled else None
+    scale_out = integer("scaleOutCooldown", 60, 0, 3600)
+    scale_in = integer("scaleInCooldown", 300, 0, 3600)
+    if scale_in <= scale_out:
+        r.fail(
+            "autoscaling.scaleInCooldown",
+            scale_in,
+            f"must be longer than scaleOutCooldown ({scale_out}): add capacity fast, remove it slowly",
+        )
+    return AutoscalingSettings(
+        enabled=enabled,
+        min_capacity=min_capacity,
+        max_capacity=max_capacity,
+        cpu_target=_number_value(r, "autoscaling.cpuTarget", cfg.get("cpuTarget"), 60, 10, 95),
+        memory_target=_number_value(r, "autoscaling.memoryTarget", cfg.get("memoryTarget"), 75, 10, 95),
+        requests_per_target=requests_per_target,
+        scale_out_cooldown=scale_out,
+        scale_in_cooldown=scale_in,
+    )
+
+
+def _alarms(r: _Reader, is_prod: bool, scaling: AutoscalingSettings) -> AlarmSettings:
+    cfg = r.mapping(
+        "alarms",
+        frozenset(
+            {"enabled", "email", "cpuPercent", "memoryPercent", "target5xxPerMinute", "unhealthyHosts",
+             "evaluationMinutes"}
+        ),
+    )  # fmt: skip
+    enabled = r._boolean_value("alarms.enabled", cfg.get("enabled"), is_prod)
+    email = cfg.get("email")
+    if email is not None and (not isinstance(email, str) or not EMAIL.match(email)):
+        r.fail("alarms.email", email, "an email address for the alarm notifications")
+        email = None
+    cpu = _number_value(r, "alarms.cpuPercent", cfg.get("cpuPercent"), 80, 1, 100)
+    memory = _number_value(r, "alarms.memoryPercent", cfg.get("memoryPercent"), 80, 1, 100)
+    if enabled and scaling.enabled:
+        # At or below the scaling target the alarm would fire in normal, scaled operation.
+        for key, threshold, target, target_key in (
+            ("cpuPercent", cpu, scaling.cpu_target, "cpuTarget"),
+            ("memoryPercent", memory, scaling.memory_target, "memoryTarget"),
+        ):
+            if threshold <= target:
+                r.fail(f"alarms.{key}", threshold, f"must exceed autoscaling.{target_key} ({target:g})")
+    return AlarmSettings(
+        enabled=enabled,
+        email=email,
+        cpu_percent=cpu,
+        memory_percent=memory,
+        target_5xx_per_minute=r._integer_value(
+            "alarms.target5xxPerMinute", cfg.get("target5xxPerMinute"), 10, _in_range(1, 100_000)
+        ),
+        unhealthy_hosts=r._integer_value("alarms.unhealthyHosts", cfg.get("unhealthyHosts"), 0, _in_range(0, 1000)),
+        evaluation_minutes=r._integer_value(
+            "alarms.evaluationMinutes", cfg.get("evaluationMinutes"), 5, _in_range(1, 60)
+        ),
+    )
+
+
+def _traffic_rules(r: _Reader, network: NetworkSettings, lb: LoadBalancerSettings) -> None:
+    """Cross-checks between the network and the load balancer."""
+    if not lb.enabled:
+        return
+    if network.ingress_cidrs:
+        r.fail(
+            "network.ingressCidrs",
+            list(network.ingress_cidrs),
+            "with a load balancer the tasks admit only the load balancer; use loadBalancer.ingressCidrs",
+        )
+    if network.mode is NetworkMode.EXISTING and len(network.public_subnet_ids) < 2:
+        r.fail(
+            "network.publicSubnetIds",
+            list(network.public_subnet_ids),
+            "the load balancer needs public subnets in at least two availability zones",
+        )
 
 
 def _kubernetes(r: _Reader) -> KubernetesSettings:
@@ -459,6 +780,13 @@ def parse_settings(
     if cluster_name is not None and not re.match(r"^[A-Za-z0-9_-]{1,255}$", cluster_name):
         r.fail("clusterName", cluster_name, "an existing ECS cluster name (letters, digits, - and _)")
 
+    desired_count = r.integer("desiredCount", 1, _in_range(0, 1000))
+    network = _network(r, is_prod)
+    load_balancer = _load_balancer(r, is_prod)
+    _traffic_rules(r, network, load_balancer)
+    allowed_account_ids = r.string_list("allowedAccountIds", ACCOUNT_ID, "12-digit AWS account IDs")
+    autoscaling = _autoscaling(r, desired_count, load_balancer)
+
     settings = Settings(
         project=project,
         stack=stack,
@@ -467,7 +795,7 @@ def parse_settings(
         cpu=cpu,
         memory=memory,
         cpu_architecture=arch,
-        desired_count=r.integer("desiredCount", 1, _in_range(0, 1000)),
+        desired_count=desired_count,
         container_port=r.integer("containerPort", 3000, _in_range(1, 65535)),
         health_check_path=health_path,
         health_check_command=r.string("healthCheckCommand"),
@@ -484,7 +812,7 @@ def parse_settings(
         environment=environment,
         secrets=secrets,
         secret_values=_secret_values(r, secrets, f"{project}:secretValues" in secret_keys),
-        network=_network(r, is_prod),
+        network=network,
         protect=r.boolean("protect", True),
         immutable_tags=r.boolean("immutableTags", True),
         enable_execute_command=r.boolean("enableExecuteCommand", False),
@@ -497,8 +825,12 @@ def parse_settings(
         task_role_policy_arns=r.string_list(
             "taskRolePolicyArns", IAM_POLICY_ARN, "IAM policy ARNs (arn:aws:iam::<account|aws>:policy/<name>)"
         ),
-        allowed_account_ids=r.string_list("allowedAccountIds", ACCOUNT_ID, "12-digit AWS account IDs"),
+        allowed_account_ids=allowed_account_ids,
         kubernetes=_kubernetes(r),
+        load_balancer=load_balancer,
+        certificate_arn=_certificate(r, region, allowed_account_ids, load_balancer, is_prod),
+        autoscaling=autoscaling,
+        alarms=_alarms(r, is_prod, autoscaling),
     )
     if is_prod and settings.enable_execute_command:
         r.fail("enableExecuteCommand", True, "ECS Exec (a shell into running tasks) stays off in prod")

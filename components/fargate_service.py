@@ -56,6 +56,19 @@ def http_health_check(port: int, path: str) -> ContainerHealthCheck:
 
 
 @dataclass(frozen=True)
+class LoadBalancerAttachment:
+    """Registers the service's container port with a target group (type `ip`)."""
+
+    target_group_arn: pulumi.Input[str]
+    # The load balancer's security group: the only source the tasks admit on the container port.
+    security_group_id: pulumi.Input[str]
+    # ECS ignores failing load balancer health checks this long after a task starts (app boot time).
+    health_check_grace_period: int = 60
+    # ECS rejects a target group that no listener forwards to yet; the service waits for these.
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
 class FargateServiceArgs:
     # Required wiring.
     service_name: str
@@ -91,6 +104,9 @@ class FargateServiceArgs:
     # An existing cluster by name; otherwise one is created with Container Insights.
     cluster_name: str | None = None
     task_role_policy_arns: Sequence[str] = field(default_factory=tuple)
+    load_balancer: LoadBalancerAttachment | None = None
+    # Application Auto Scaling owns the task count: desired_count only sets the first deployment.
+    autoscaled: bool = False
 
 
 def trust_policy(principal: str, source_account: pulumi.Input[str] | None = None) -> pulumi.Output[str]:
@@ -246,7 +262,13 @@ class FargateService(pulumi.ComponentResource):
             enable_ecs_managed_tags=True,
             # `pulumi up` returns only when the new tasks are running, so a broken image fails the update.
             wait_for_steady_state=True,
-            opts=child,
+            **_load_balancing(args),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=list(args.load_balancer.depends_on) if args.load_balancer else None,
+                # Otherwise every `pulumi up` would reset the count the autoscaler chose.
+                ignore_changes=["desired_count"] if args.autoscaled else None,
+            ),
         )
         self.service_name = self.service.name
         self.task_definition_arn = self.task_definition.arn
@@ -328,6 +350,17 @@ class FargateService(pulumi.ComponentResource):
                 cidr_ipv4=cidr,
                 opts=child,
             )
+        if args.load_balancer is not None:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-ingress-load-balancer",
+                security_group_id=self.security_group.id,
+                description="container port from the load balancer",
+                ip_protocol="tcp",
+                from_port=args.container_port,
+                to_port=args.container_port,
+                referenced_security_group_id=args.load_balancer.security_group_id,
+                opts=child,
+            )
         for i, source in enumerate(args.ingress_security_group_ids):
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-ingress-sg-{i}",
@@ -351,11 +384,27 @@ class FargateService(pulumi.ComponentResource):
         self.security_group_id = self.security_group.id
 
 
+def _load_balancing(args: FargateServiceArgs) -> dict[str, Any]:
+    if args.load_balancer is None:
+        return {}
+    return {
+        "load_balancers": [
+            {
+                "target_group_arn": args.load_balancer.target_group_arn,
+                "container_name": args.container_name,
+                "container_port": args.container_port,
+            }
+        ],
+        "health_check_grace_period_seconds": args.load_balancer.health_check_grace_period,
+    }
+
+
 __all__ = [
     "ContainerHealthCheck",
     "CpuArchitecture",
     "FargateService",
     "FargateServiceArgs",
+    "LoadBalancerAttachment",
     "fargate_memory_options",
     "http_health_check",
 ]

@@ -42,6 +42,7 @@ class RecordedResource:
     dependencies: list[str]
     delete_before_replace: bool = False
     aliases: list[Any] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
 
     @property
     def package(self) -> str:
@@ -133,6 +134,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 dependencies=sorted(request.dependencies),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 aliases=[str(a) for a in request.aliases],
+                ignore_changes=list(request.ignoreChanges),
             )
         )
         return response
@@ -200,6 +202,9 @@ def _evaluate_in_context(config: StackConfig, project_dir: Path, program: Path |
     pulumi_mocks.set_mocks(
         monitor.mocks, project=config.project, stack=config.stack, preview=True, logger=logger, monitor=monitor
     )
+    # set_mocks leaves the set of pending output tasks as it was: start from an empty one so
+    # tasks left by an earlier failed run (or Outputs made outside any run) are not awaited here.
+    pulumi.runtime.settings.SETTINGS.outputs = set()
     main = program or project_dir / "__main__.py"
     exports: dict[str, Any] = {}
 

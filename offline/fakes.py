@@ -80,11 +80,23 @@ _NAMED_TYPES = {
     "aws:ecs/cluster:Cluster",
     "aws:ecs/service:Service",
     "aws:ec2/securityGroup:SecurityGroup",
+    "aws:lb/loadBalancer:LoadBalancer",
+    "aws:lb/targetGroup:TargetGroup",
+    "aws:sns/topic:Topic",
 }
 _ID_PREFIXES = {
     "aws:ec2/securityGroup:SecurityGroup": "sg",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/route:Route": "r-rtb",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
 }
 
 Compute = Callable[[FakeCloud, str, str, dict[str, Any]], dict[str, Any]]
@@ -135,6 +147,40 @@ def _security_group(c: FakeCloud, name: str, physical: str, inputs: dict[str, An
     return {"arn": f"arn:aws:ec2:{c.region}:{c.account}:security-group/{sg_id}", "ownerId": c.account}
 
 
+def _elb_suffix(kind: str, physical: str) -> str:
+    """An ELBv2 ARN suffix (what CloudWatch dimensions and scaling resource labels use)."""
+    return f"{kind}/{physical}/{short_hash(kind + physical, 16)}"
+
+
+def _load_balancer(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    suffix = _elb_suffix("app", physical)
+    return {
+        "arn": f"arn:aws:elasticloadbalancing:{c.region}:{c.account}:loadbalancer/{suffix}",
+        "arnSuffix": suffix,
+        "dnsName": f"{physical}-{int(short_hash(physical, 8), 16)}.{c.region}.elb.amazonaws.com",
+        "zoneId": "Z35SXDOTRQ7X7K",
+    }
+
+
+def _target_group(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    suffix = _elb_suffix("targetgroup", physical)
+    return {"arn": f"arn:aws:elasticloadbalancing:{c.region}:{c.account}:{suffix}", "arnSuffix": suffix}
+
+
+def _listener(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    lb_suffix = str(inputs.get("loadBalancerArn", "")).split(":loadbalancer/", 1)[-1]
+    return {"arn": f"arn:aws:elasticloadbalancing:{c.region}:{c.account}:listener/{lb_suffix}/{short_hash(name, 16)}"}
+
+
+def _vpc(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    vpc_id = c.resource_id("aws:ec2/vpc:Vpc", name, physical)
+    return {"arn": f"arn:aws:ec2:{c.region}:{c.account}:vpc/{vpc_id}", "defaultRouteTableId": "rtb-" + short_hash(name)}
+
+
+def _topic(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"arn": f"arn:aws:sns:{c.region}:{c.account}:{physical}"}
+
+
 def _docker_image(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]) -> dict[str, Any]:
     image_name = str(inputs.get("imageName", physical))
     repository = image_name.rsplit(":", 1)[0] if ":" in image_name.rsplit("/", 1)[-1] else image_name
@@ -156,6 +202,11 @@ _COMPUTE: dict[str, Compute] = {
     "aws:ecs/service:Service": _service,
     "aws:ec2/securityGroup:SecurityGroup": _security_group,
     "docker:index/image:Image": _docker_image,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:lb/targetGroup:TargetGroup": _target_group,
+    "aws:lb/listener:Listener": _listener,
+    "aws:ec2/vpc:Vpc": _vpc,
+    "aws:sns/topic:Topic": _topic,
 }
 
 Invoke = Callable[[FakeCloud, dict[str, Any]], dict[str, Any]]
@@ -173,11 +224,24 @@ def _auth_token(c: FakeCloud, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _default_vpc(c: FakeCloud, args: dict[str, Any]) -> dict[str, Any]:
+    if args.get("id"):
+        # An existing VPC looked up by ID.
+        return {"id": args["id"], "cidrBlock": "10.20.0.0/16", "default": False}
     return {"id": "vpc-0defa017" + short_hash("vpc", 9), "cidrBlock": "172.31.0.0/16", "default": True}
 
 
 def _subnets(c: FakeCloud, args: dict[str, Any]) -> dict[str, Any]:
     return {"ids": [f"subnet-0defa017{short_hash(az, 9)}" for az in ("a", "b", "c")], "id": c.region}
+
+
+def _availability_zones(c: FakeCloud, args: dict[str, Any]) -> dict[str, Any]:
+    letters = "abcdef"
+    return {
+        "names": [f"{c.region}{x}" for x in letters],
+        "zoneIds": [f"use1-az{i + 1}" for i in range(len(letters))],
+        "groupNames": [c.region] * len(letters),
+        "id": c.region,
+    }
 
 
 def _caller_identity(c: FakeCloud, args: dict[str, Any]) -> dict[str, Any]:
@@ -213,6 +277,7 @@ _INVOKES: dict[str, Invoke] = {
     "aws:ec2/getVpc:getVpc": _default_vpc,
     "aws:ec2/getSubnets:getSubnets": _subnets,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:ecs/getCluster:getCluster": _ecs_cluster,
     "aws:ecr/getImage:getImage": _ecr_image,
     "docker:index/getRegistryImage:getRegistryImage": _registry_image,

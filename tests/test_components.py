@@ -121,7 +121,7 @@ ServiceSecrets("s", ServiceSecretsArgs(name_prefix="p", secrets=[SecretSpec("A")
     assert result.error is not None and "does not manage: ['B']" in result.error
 
 
-def test_network_with_existing_ids_makes_no_lookups(tmp_path: Path) -> None:
+def test_network_with_existing_ids_looks_up_only_that_vpc(tmp_path: Path) -> None:
     result = evaluate_program(
         tmp_path,
         PRELUDE
@@ -133,7 +133,8 @@ pulumi.export("subnets", n.task_subnet_ids)
 """,
     )
     assert result.error is None, result.error
-    assert result.invokes == []
+    # Only the given VPC is read (for its CIDR); no default-VPC or subnet discovery.
+    assert [(i.token, i.args) for i in result.invokes] == [("aws:ec2/getVpc:getVpc", {"id": "vpc-0123456789abcdef0"})]
     assert result.outputs["subnets"] == ["subnet-0bbbbbbbbbbbbbbb1"]
 
 

@@ -9,7 +9,7 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from offline import Evaluation, evaluate
+from offline import Evaluation, RecordedResource, evaluate
 from offline.stack_config import SECRET_PLACEHOLDER_PREFIX, secret_placeholder
 from tests.conftest import container_definitions, evaluate_ok, policy_statements
 
@@ -22,6 +22,10 @@ SECRET_NAMES = {
     "AZURE_OPENAI_KEY",
 }
 AWS_SERVICE_PRINCIPAL = "ecs-tasks.amazonaws.com"
+
+
+def task_security_group(result: Evaluation) -> RecordedResource:
+    return next(r for r in result.of_type("aws:ec2/securityGroup:SecurityGroup") if r.name == "service-sg")
 
 
 def managed_secret_arns(result: Evaluation) -> dict[str, str]:
@@ -283,24 +287,44 @@ def test_dev_gets_a_public_ip_in_the_default_vpc(dev: Evaluation) -> None:
     subnets = next(i for i in dev.invokes if i.token == "aws:ec2/getSubnets:getSubnets")
     assert {"name": "default-for-az", "values": ["true"]} in subnets.args["filters"]
     assert network["subnets"] == dev.outputs["taskSubnetIds"]
-    assert network["securityGroups"] == [dev.one("aws:ec2/securityGroup:SecurityGroup").id]
+    assert network["securityGroups"] == [task_security_group(dev).id]
 
 
 def test_prod_tasks_are_private_in_the_configured_subnets(prod: Evaluation) -> None:
     network = prod.one("aws:ecs/service:Service").inputs["networkConfiguration"]
     assert network["assignPublicIp"] is False
-    assert network["subnets"] == ["subnet-0a1b2c3d4e5f67891", "subnet-0a1b2c3d4e5f67892", "subnet-0a1b2c3d4e5f67893"]
-    assert prod.one("aws:ec2/securityGroup:SecurityGroup").inputs["vpcId"] == "vpc-0a1b2c3d4e5f67890"
+    assert network["subnets"] == prod.outputs["privateSubnetIds"] == prod.outputs["taskSubnetIds"]
+    assert len(network["subnets"]) == 3
+    assert task_security_group(prod).inputs["vpcId"] == prod.one("aws:ec2/vpc:Vpc").id
 
 
-def test_security_group_admits_nothing_unless_configured(stack: Evaluation) -> None:
-    assert stack.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") == []
-    (egress,) = stack.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
-    assert egress.inputs["securityGroupId"] == stack.one("aws:ec2/securityGroup:SecurityGroup").id
+def test_task_security_group_admits_only_the_load_balancer_on_the_container_port(stack: Evaluation) -> None:
+    tasks = task_security_group(stack)
+    rules = [
+        r.inputs
+        for r in stack.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == tasks.id
+    ]
+    load_balancer = next(r for r in stack.of_type("aws:ec2/securityGroup:SecurityGroup") if r is not tasks)
+    assert [(r.get("referencedSecurityGroupId"), r.get("cidrIpv4"), r["fromPort"], r["toPort"]) for r in rules] == [
+        (load_balancer.id, None, 3000, 3000)
+    ]
+    egress = [
+        r
+        for r in stack.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+        if r.inputs["securityGroupId"] == tasks.id
+    ]
+    assert len(egress) == 1
 
 
 def test_ingress_cidrs_open_only_the_container_port() -> None:
-    result = evaluate_ok("dev", **{"diagramai:network": {"assignPublicIp": True, "ingressCidrs": ["203.0.113.0/24"]}})
+    result = evaluate_ok(
+        "dev",
+        **{
+            "diagramai:network": {"assignPublicIp": True, "ingressCidrs": ["203.0.113.0/24"]},
+            "diagramai:loadBalancer": {"enabled": False},
+        },
+    )
     (rule,) = result.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     assert {k: rule.inputs[k] for k in ("cidrIpv4", "fromPort", "toPort", "ipProtocol")} == {
         "cidrIpv4": "203.0.113.0/24", "fromPort": 3000, "toPort": 3000, "ipProtocol": "tcp",
@@ -376,7 +400,7 @@ def test_outputs_are_the_documented_contract(stack: Evaluation) -> None:
     service = stack.one("aws:ecs/service:Service")
     assert stack.outputs["serviceName"] == service.inputs["name"]
     assert stack.outputs["taskDefinitionArn"] == stack.one("aws:ecs/taskDefinition:TaskDefinition").state["arn"]
-    assert stack.outputs["securityGroupId"] == stack.one("aws:ec2/securityGroup:SecurityGroup").id
+    assert stack.outputs["securityGroupId"] == task_security_group(stack).id
 
 
 # --- bad input stops the program before anything is registered -------------------------------------

@@ -126,7 +126,11 @@ def test_unknown_cpu_lists_the_valid_units() -> None:
         ({"secrets": "DATABASE_URL"}, "diagramai:secrets = 'DATABASE_URL'", "expected a list"),
         ({"environment": {"1BAD": "x"}}, "diagramai:environment.1BAD = 'x'", "variable names must match"),
         ({"network": {"vpcId": "vpc-123"}}, "diagramai:network.vpcId = 'vpc-123'", "a VPC ID"),
-        ({"network": {"ingressCidrs": ["10.0.0.0/33"]}}, "diagramai:network.ingressCidrs[0]", "IPv4 CIDR"),
+        (
+            {"network": {"ingressCidrs": ["10.0.0.0/33"]}, "loadBalancer": {"enabled": False}},
+            "diagramai:network.ingressCidrs[0]",
+            "IPv4 CIDR",
+        ),
         ({"network": {"speed": 1}}, "diagramai:network.speed = 1", "unknown key; allowed keys"),
         ({"cpuArchitecture": "RISCV"}, "diagramai:cpuArchitecture = 'RISCV'", "X86_64, ARM64"),
         ({"maxPercent": 300}, "diagramai:maxPercent = 300", "between 100 and 200"),
@@ -171,7 +175,10 @@ def test_immutable_tags_require_an_explicit_build_tag() -> None:
 
 
 def test_existing_vpc_needs_subnets_for_the_chosen_placement() -> None:
-    problem = only_problem(network={"vpcId": "vpc-0123456789abcdef0", "publicSubnetIds": ["subnet-0123456789abcdef0"]})
+    problem = only_problem(
+        network={"vpcId": "vpc-0123456789abcdef0", "publicSubnetIds": ["subnet-0123456789abcdef0"]},
+        loadBalancer={"enabled": False},
+    )
     assert problem.startswith("diagramai:network.privateSubnetIds = []")
 
 
