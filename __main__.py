@@ -10,6 +10,7 @@ from components.fargate_service import (
     http_health_check,
 )
 from components.image import ContainerImage, ContainerImageArgs
+from components.kubernetes_service import ClusterConnection, KubernetesService, KubernetesServiceArgs
 from components.log_group import LogGroup, LogGroupArgs
 from components.network import ServiceNetwork, ServiceNetworkArgs
 from components.registry import ContainerRegistry, ContainerRegistryArgs
@@ -70,78 +71,117 @@ secrets = ServiceSecrets(
     opts=with_aws,
 )
 
-logs = LogGroup(
-    "logs",
-    LogGroupArgs(
-        log_group_name=f"/ecs/{app}",
-        retention_days=settings.log_retention_days,
-        kms_key_arn=settings.kms_key_arn,
-        protect=settings.protect,
-    ),
-    opts=with_aws,
-)
-
-network = ServiceNetwork(
-    "network",
-    ServiceNetworkArgs(
-        vpc_id=settings.network.vpc_id,
-        public_subnet_ids=settings.network.public_subnet_ids,
-        private_subnet_ids=settings.network.private_subnet_ids,
-        assign_public_ip=settings.network.assign_public_ip,
-    ),
-    opts=with_aws,
-)
-
-health_check = (
-    ContainerHealthCheck(command=settings.health_check_command)
-    if settings.health_check_command
-    else http_health_check(settings.container_port, settings.health_check_path)
-)
-
-service = FargateService(
-    "service",
-    FargateServiceArgs(
-        service_name=app,
-        image=image.image_ref,
-        vpc_id=network.vpc_id,
-        subnet_ids=network.task_subnet_ids,
-        log_group_name=logs.name,
-        log_group_arn=logs.arn,
-        region=settings.region,
-        container_name=settings.project,
-        container_port=settings.container_port,
-        cpu=settings.cpu,
-        memory=settings.memory,
-        cpu_architecture=settings.cpu_architecture,
-        environment=settings.environment,
-        secrets=secrets.value_from,
-        secret_arns=secrets.readable_arns,
-        kms_key_arn=settings.kms_key_arn,
-        ecr_repository_arns=image.ecr_repository_arns,
-        health_check=health_check,
-        desired_count=settings.desired_count,
-        assign_public_ip=settings.network.assign_public_ip,
-        ingress_cidrs=settings.network.ingress_cidrs,
-        min_healthy_percent=settings.min_healthy_percent,
-        max_percent=settings.max_percent,
-        enable_execute_command=settings.enable_execute_command,
-        cluster_name=settings.cluster_name,
-        task_role_policy_arns=settings.task_role_policy_arns,
-    ),
-    opts=with_aws,
-)
-
 pulumi.export("awsRegion", settings.region)
 pulumi.export("repositoryUrl", registry.repository_url)
 pulumi.export("imageRef", image.image_ref)
-pulumi.export("clusterName", service.cluster_name)
-pulumi.export("clusterArn", service.cluster_arn)
-pulumi.export("serviceName", service.service_name)
-pulumi.export("taskDefinitionArn", service.task_definition_arn)
-pulumi.export("logGroupName", logs.name)
-pulumi.export("executionRoleArn", service.execution_role_arn)
-pulumi.export("taskRoleArn", service.task_role_arn)
-pulumi.export("securityGroupId", service.security_group_id)
-pulumi.export("vpcId", network.vpc_id)
-pulumi.export("taskSubnetIds", network.task_subnet_ids)
 pulumi.export("secretArns", secrets.arns)
+
+# ECS Fargate, unless the stack runs on Kubernetes only (`ecs.enabled: false`).
+if settings.ecs.enabled:
+    logs = LogGroup(
+        "logs",
+        LogGroupArgs(
+            log_group_name=f"/ecs/{app}",
+            retention_days=settings.log_retention_days,
+            kms_key_arn=settings.kms_key_arn,
+            protect=settings.protect,
+        ),
+        opts=with_aws,
+    )
+
+    network = ServiceNetwork(
+        "network",
+        ServiceNetworkArgs(
+            vpc_id=settings.network.vpc_id,
+            public_subnet_ids=settings.network.public_subnet_ids,
+            private_subnet_ids=settings.network.private_subnet_ids,
+            assign_public_ip=settings.network.assign_public_ip,
+        ),
+        opts=with_aws,
+    )
+
+    health_check = (
+        ContainerHealthCheck(command=settings.health_check_command)
+        if settings.health_check_command
+        else http_health_check(settings.container_port, settings.health_check_path)
+    )
+
+    service = FargateService(
+        "service",
+        FargateServiceArgs(
+            service_name=app,
+            image=image.image_ref,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.task_subnet_ids,
+            log_group_name=logs.name,
+            log_group_arn=logs.arn,
+            region=settings.region,
+            container_name=settings.project,
+            container_port=settings.container_port,
+            cpu=settings.cpu,
+            memory=settings.memory,
+            cpu_architecture=settings.cpu_architecture,
+            environment=settings.environment,
+            secrets=secrets.value_from,
+            secret_arns=secrets.readable_arns,
+            kms_key_arn=settings.kms_key_arn,
+            ecr_repository_arns=image.ecr_repository_arns,
+            health_check=health_check,
+            desired_count=settings.desired_count,
+            assign_public_ip=settings.network.assign_public_ip,
+            ingress_cidrs=settings.network.ingress_cidrs,
+            min_healthy_percent=settings.min_healthy_percent,
+            max_percent=settings.max_percent,
+            enable_execute_command=settings.enable_execute_command,
+            cluster_name=settings.cluster_name,
+            task_role_policy_arns=settings.task_role_policy_arns,
+        ),
+        opts=with_aws,
+    )
+
+    pulumi.export("clusterName", service.cluster_name)
+    pulumi.export("clusterArn", service.cluster_arn)
+    pulumi.export("serviceName", service.service_name)
+    pulumi.export("taskDefinitionArn", service.task_definition_arn)
+    pulumi.export("logGroupName", logs.name)
+    pulumi.export("executionRoleArn", service.execution_role_arn)
+    pulumi.export("taskRoleArn", service.task_role_arn)
+    pulumi.export("securityGroupId", service.security_group_id)
+    pulumi.export("vpcId", network.vpc_id)
+    pulumi.export("taskSubnetIds", network.task_subnet_ids)
+
+# The same image and settings on a Kubernetes cluster (`kubernetes.enabled: true`).
+if settings.kubernetes.enabled:
+    k8s_settings = settings.kubernetes
+    workload = KubernetesService(
+        "kubernetes",
+        KubernetesServiceArgs(
+            app_name=settings.project,
+            namespace=k8s_settings.namespace,
+            instance=app,
+            image=image.image_ref,
+            connection=ClusterConnection(
+                kubeconfig=k8s_settings.kubeconfig, context=k8s_settings.context, render_dir=k8s_settings.render_dir
+            ),
+            container_port=settings.container_port,
+            service_type=k8s_settings.service_type,
+            health_check_path=settings.health_check_path,
+            environment=settings.environment,
+            # An existing Secret replaces the managed one; its keys are the variable names.
+            secret_values={} if k8s_settings.existing_secret_name else settings.secret_values,
+            existing_secret_name=k8s_settings.existing_secret_name,
+            existing_secret_keys=[s.name for s in settings.secrets],
+            replicas=k8s_settings.replicas,
+            autoscaling=k8s_settings.autoscaling,
+            min_replicas=k8s_settings.min_replicas,
+            max_replicas=k8s_settings.max_replicas,
+            resources=k8s_settings.resources,
+            image_pull_policy=k8s_settings.image_pull_policy,
+            image_pull_secrets=k8s_settings.image_pull_secrets,
+            network_policy=k8s_settings.network_policy,
+        ),
+    )
+    pulumi.export("kubernetesNamespace", workload.namespace)
+    pulumi.export("kubernetesDeploymentName", workload.deployment_name)
+    pulumi.export("kubernetesServiceName", workload.service_name)
+    pulumi.export("kubernetesServiceAddress", workload.service_address)
