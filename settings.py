@@ -541,13 +541,18 @@ def _k8s_connection(r: _Reader, settings: KubernetesSettings, kubeconfig_is_secr
             "name the cluster with kubernetes.context and/or kubernetes.kubeconfig (a path or, as a secret, "
             "the content), or set kubernetes.renderDir to only write manifests",
         )
-    if settings.kubeconfig is not None and "\n" in settings.kubeconfig and not kubeconfig_is_secret:
+    if settings.kubeconfig is not None and _is_kubeconfig_content(settings.kubeconfig) and not kubeconfig_is_secret:
         r.fail(
             "kubernetes.kubeconfig",
             "<kubeconfig content>",
             "kubeconfig content holds cluster credentials; set it as a secret: "
             '`pulumi config set --secret --path kubernetes.kubeconfig "$(cat kubeconfig)"`, or give a file path',
         )
+
+
+def _is_kubeconfig_content(value: str) -> bool:
+    """A kubeconfig itself (YAML or JSON) rather than the path of one."""
+    return "\n" in value or "apiVersion" in value or value.lstrip().startswith("{")
 
 
 def _k8s_secret_source(

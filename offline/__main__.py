@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from offline.engine import Evaluation, evaluate
+from offline.manifests import write_manifests
 from offline.tree import render_tree
 
 
@@ -37,6 +39,12 @@ def render_text(result: Evaluation) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m offline", description=__doc__.splitlines()[0])
     parser.add_argument("stack", nargs="?", default="dev", help="stack name (reads Pulumi.<stack>.yaml); default dev")
+    parser.add_argument(
+        "--k8s-manifests",
+        metavar="DIR",
+        type=Path,
+        help="also write the stack's Kubernetes objects to DIR as YAML (Secret values redacted)",
+    )
     args = parser.parse_args(argv)
 
     result = evaluate(args.stack)
@@ -44,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {result.error}", file=sys.stderr)
         return 1
     print(render_text(result))
+    if args.k8s_manifests is not None:
+        written = write_manifests(result, args.k8s_manifests)
+        print(f"\n{len(written)} Kubernetes manifest(s) written to {args.k8s_manifests}")
     if result.findings:
         print("\nProgram errors the Pulumi CLI would reject:", file=sys.stderr)
         for finding in result.findings:
