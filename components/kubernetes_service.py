@@ -144,7 +144,8 @@ class KubernetesServiceArgs:
 
 def _check_args(args: KubernetesServiceArgs) -> None:
     if not is_dns1123_label(args.namespace) or args.namespace in RESERVED_NAMESPACES:
-        raise ValueError(f"namespace {args.namespace!r} must be a DNS-1123 label other than {RESERVED_NAMESPACES}")
+        reserved = ", ".join(sorted(RESERVED_NAMESPACES))
+        raise ValueError(f"namespace {args.namespace!r} must be a DNS-1123 label other than {reserved}")
     if args.secret_values and args.existing_secret_name:
         raise ValueError("give either secret_values (a managed Secret) or existing_secret_name, not both")
     if args.autoscaling and not 1 <= args.min_replicas <= args.max_replicas:
@@ -209,13 +210,12 @@ class KubernetesService(pulumi.ComponentResource):
     def _opts(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, provider=self.k8s_provider)
 
-    def _metadata(self, name: str | None = None, **extra: object) -> k8s.meta.v1.ObjectMetaArgs:
+    def _metadata(self) -> k8s.meta.v1.ObjectMetaArgs:
         return k8s.meta.v1.ObjectMetaArgs(
-            name=name or self._spec.app_name,
+            name=self._spec.app_name,
             # The Namespace's output, so every object waits for the Namespace to exist.
             namespace=self.namespace,
             labels=self.labels,
-            **extra,  # type: ignore[arg-type]
         )
 
     def _labels(self) -> dict[str, str]:

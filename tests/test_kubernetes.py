@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from components.kubernetes_service import secret_checksum
+from components.kubernetes_service import cpu_cores, memory_bytes, secret_checksum
 from offline import Evaluation, RecordedResource, evaluate
 from offline.engine import PROJECT_DIR
 from offline.manifests import REDACTED, kubernetes_manifests, write_manifests
@@ -542,3 +543,26 @@ def test_a_stack_must_run_something() -> None:
 def test_bad_config_registers_nothing() -> None:
     found = problems("prod", **{"diagramai:kubernetes": {"enabled": True, "namespace": "default"}})
     assert any(p.startswith("diagramai:kubernetes.namespace ") for p in found)
+
+
+def test_namespaced_objects_wait_for_the_namespace(k8s: Evaluation) -> None:
+    namespace = k8s.one(NAMESPACE).urn
+    for r in k8s.resources:
+        if r.custom and r.type.startswith(K8S) and r.type != NAMESPACE:
+            assert namespace in r.dependencies, r.type
+
+
+@pytest.mark.parametrize(
+    ("quantity", "cores"),
+    [("250m", "0.25"), ("0.5", "0.5"), ("2", "2"), ("1500m", "1.5"), ("fast", None), ("1Gi", None)],
+)
+def test_cpu_quantities(quantity: str, cores: str | None) -> None:
+    assert cpu_cores(quantity) == (Decimal(cores) if cores else None)
+
+
+@pytest.mark.parametrize(
+    ("quantity", "size"),
+    [("256Mi", 256 * 2**20), ("1Gi", 2**30), ("512M", 512 * 10**6), ("1048576", 2**20), ("256MB", None), ("Mi", None)],
+)
+def test_memory_quantities(quantity: str, size: int | None) -> None:
+    assert memory_bytes(quantity) == size
