@@ -15,7 +15,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
@@ -436,8 +436,26 @@ def _k8s_choice(r: _Reader, k8s: Mapping[str, Any], key: str, choices: type[enum
         return default
 
 
+_QUANTITY_PARSERS = {"cpu": (cpu_cores, "250m or 0.5"), "memory": (memory_bytes, "256Mi or 1Gi")}
+
+
+def _k8s_quantity(r: _Reader, key: str, resource: str, value: Any) -> str | None:
+    """One request or limit as Kubernetes writes it, or None (recorded) when it is not a usable quantity."""
+    parse, example = _QUANTITY_PARSERS[resource]
+    # YAML turns `cpu: 1` into a number; Kubernetes reads it the same as "1".
+    text = str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    amount = parse(text) if isinstance(text, str) else None
+    if amount is None or amount <= 0:
+        r.fail(key, value, f"a positive Kubernetes quantity such as {example}")
+        return None
+    if resource == "memory" and amount < 4 * 1024**2:
+        r.fail(key, value, "too small to run a container (at least 4Mi); did you forget a unit such as Mi?")
+        return None
+    return text
+
+
 def _k8s_quantities(r: _Reader, k8s: Mapping[str, Any]) -> ResourceQuantities:
-    """`resources: {requests: {cpu, memory}, limits: {cpu, memory}}`, each side defaulting to the design's."""
+    """`resources: {requests: {cpu, memory}, limits: {cpu, memory}}`, each entry defaulting to the design's."""
     defaults = ResourceQuantities()
     raw = k8s.get("resources", {})
     if not isinstance(raw, dict):
@@ -447,47 +465,26 @@ def _k8s_quantities(r: _Reader, k8s: Mapping[str, Any]) -> ResourceQuantities:
         r.fail(f"kubernetes.resources.{unknown}", raw[unknown], "unknown key; allowed keys: limits, requests")
     chosen: dict[str, str] = {}
     invalid: set[str] = set()
-    for side in ("requests", "limits"):
+    for side, field_suffix in (("requests", "request"), ("limits", "limit")):
         section = raw.get(side, {})
         if not isinstance(section, dict):
             r.fail(f"kubernetes.resources.{side}", section, "expected {cpu, memory}")
             continue
-        for unknown in sorted(set(section) - {"cpu", "memory"}):
+        for unknown in sorted(set(section) - set(_QUANTITY_PARSERS)):
             r.fail(f"kubernetes.resources.{side}.{unknown}", section[unknown], "unknown key; allowed keys: cpu, memory")
-        for resource, parse, example in (("cpu", cpu_cores, "250m or 0.5"), ("memory", memory_bytes, "256Mi or 1Gi")):
-            value = section.get(resource)
-            if value is None:
+        for resource in _QUANTITY_PARSERS:
+            if section.get(resource) is None:
                 continue
-            # YAML turns `cpu: 1` into a number; Kubernetes reads it the same as "1".
-            text = str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
-            amount = parse(text) if isinstance(text, str) else None
-            if amount is None or amount <= 0:
-                r.fail(
-                    f"kubernetes.resources.{side}.{resource}",
-                    value,
-                    f"a positive Kubernetes quantity such as {example}",
-                )
-            elif resource == "memory" and amount < 4 * 1024**2:
-                r.fail(
-                    f"kubernetes.resources.{side}.{resource}",
-                    value,
-                    "too small to run a container (at least 4Mi); did you forget a unit such as Mi?",
-                )
+            text = _k8s_quantity(r, f"kubernetes.resources.{side}.{resource}", resource, section[resource])
+            if text is None:
+                invalid.add(resource)
             else:
-                chosen[f"{resource}_{'request' if side == 'requests' else 'limit'}"] = text
-                continue
-            invalid.add(resource)
-    quantities = ResourceQuantities(
-        cpu_request=chosen.get("cpu_request", defaults.cpu_request),
-        memory_request=chosen.get("memory_request", defaults.memory_request),
-        cpu_limit=chosen.get("cpu_limit", defaults.cpu_limit),
-        memory_limit=chosen.get("memory_limit", defaults.memory_limit),
-    )
-    for resource, parse in (("cpu", cpu_cores), ("memory", memory_bytes)):
-        if resource in invalid:
-            continue
+                chosen[f"{resource}_{field_suffix}"] = text
+    quantities = replace(defaults, **chosen)
+    for resource, (parse, _) in _QUANTITY_PARSERS.items():
         request, limit = getattr(quantities, f"{resource}_request"), getattr(quantities, f"{resource}_limit")
-        if parse(request) > parse(limit):  # type: ignore[operator]
+        # A bad entry already has its own message; comparing its default would only confuse.
+        if resource not in invalid and parse(request) > parse(limit):  # type: ignore[operator]
             r.fail(
                 f"kubernetes.resources.requests.{resource}",
                 request,
