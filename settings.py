@@ -10,16 +10,27 @@ without any Pulumi runtime; `load_settings` feeds it from the running stack.
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
 
 from components.fargate_service import CpuArchitecture, fargate_memory_options
+from components.kubernetes_service import (
+    RESERVED_NAMESPACES,
+    ImagePullPolicy,
+    ResourceQuantities,
+    ServiceType,
+    cpu_cores,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    memory_bytes,
+)
 from components.network import NatGateways, NetworkMode, VpcLayout
 from components.secrets import SecretSpec
 
@@ -58,7 +69,7 @@ KNOWN_KEYS = (
     "healthCheckCommand", "logRetentionDays", "image", "environment", "secrets", "secretValues",
     "network", "protect", "immutableTags", "enableExecuteCommand", "minHealthyPercent",
     "maxPercent", "keepTaggedImages", "untaggedImageExpiryDays", "kmsKeyArn", "clusterName",
-    "taskRolePolicyArns", "allowedAccountIds", "kubernetes",
+    "taskRolePolicyArns", "allowedAccountIds", "kubernetes", "ecs",
     "loadBalancer", "certificateArn", "autoscaling", "alarms",
 )  # fmt: skip
 DOCKER_PLATFORMS = {"linux/amd64": CpuArchitecture.X86_64, "linux/arm64": CpuArchitecture.ARM64}
@@ -139,6 +150,27 @@ class AlarmSettings:
 @dataclass(frozen=True)
 class KubernetesSettings:
     enabled: bool = False
+    # "" until parsed: the default is the stack's app name, e.g. diagramai-dev.
+    namespace: str = ""
+    replicas: int = 3
+    autoscaling: bool = True
+    min_replicas: int = 3
+    max_replicas: int = 10
+    service_type: ServiceType = ServiceType.LOAD_BALANCER
+    resources: ResourceQuantities = field(default_factory=ResourceQuantities)
+    # A kubeconfig file path or its content (content only as a Pulumi secret).
+    kubeconfig: str | None = None
+    context: str | None = None
+    render_dir: str | None = None
+    existing_secret_name: str | None = None
+    image_pull_secrets: tuple[str, ...] = ()
+    image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT
+    network_policy: bool = True
+
+
+@dataclass(frozen=True)
+class EcsSettings:
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -177,6 +209,7 @@ class Settings:
     certificate_arn: str | None = None
     autoscaling: AutoscalingSettings = field(default_factory=AutoscalingSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
+    ecs: EcsSettings = field(default_factory=EcsSettings)
 
     @property
     def app_name(self) -> str:
@@ -693,12 +726,221 @@ def _traffic_rules(r: _Reader, network: NetworkSettings, lb: LoadBalancerSetting
         )
 
 
-def _kubernetes(r: _Reader) -> KubernetesSettings:
-    k8s = r.mapping("kubernetes")
-    enabled = r._boolean_value("kubernetes.enabled", k8s.get("enabled"), False)
-    if enabled:
-        r.fail("kubernetes.enabled", True, "the Kubernetes target is not available yet; set it to false")
-    return KubernetesSettings(enabled=enabled)
+KUBERNETES_KEYS = frozenset(
+    {
+        "enabled", "namespace", "replicas", "autoscaling", "minReplicas", "maxReplicas", "serviceType",
+        "resources", "kubeconfig", "context", "renderDir", "existingSecretName", "imagePullSecrets",
+        "imagePullPolicy", "networkPolicy",
+    }
+)  # fmt: skip
+
+
+def _k8s_string(r: _Reader, k8s: Mapping[str, Any], key: str) -> str | None:
+    value = k8s.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        r.fail(f"kubernetes.{key}", value, "expected a non-empty string")
+        return None
+    return value
+
+
+def _k8s_choice(r: _Reader, k8s: Mapping[str, Any], key: str, choices: type[enum.Enum], default: Any) -> Any:
+    value = k8s.get(key)
+    if value is None:
+        return default
+    try:
+        return choices(value)
+    except ValueError:
+        r.fail(f"kubernetes.{key}", value, f"one of {', '.join(c.value for c in choices)}")
+        return default
+
+
+_QUANTITY_PARSERS = {"cpu": (cpu_cores, "250m or 0.5"), "memory": (memory_bytes, "256Mi or 1Gi")}
+
+
+def _k8s_quantity(r: _Reader, key: str, resource: str, value: Any) -> str | None:
+    """One request or limit as Kubernetes writes it, or None (recorded) when it is not a usable quantity."""
+    parse, example = _QUANTITY_PARSERS[resource]
+    # YAML turns `cpu: 1` into a number; Kubernetes reads it the same as "1".
+    text = str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    amount = parse(text) if isinstance(text, str) else None
+    if amount is None or amount <= 0:
+        r.fail(key, value, f"a positive Kubernetes quantity such as {example}")
+        return None
+    if resource == "memory" and amount < 4 * 1024**2:
+        r.fail(key, value, "too small to run a container (at least 4Mi); did you forget a unit such as Mi?")
+        return None
+    return text
+
+
+def _k8s_quantities(r: _Reader, k8s: Mapping[str, Any]) -> ResourceQuantities:
+    """`resources: {requests: {cpu, memory}, limits: {cpu, memory}}`, each entry defaulting to the design's."""
+    defaults = ResourceQuantities()
+    raw = k8s.get("resources", {})
+    if not isinstance(raw, dict):
+        r.fail("kubernetes.resources", raw, "expected {requests: {cpu, memory}, limits: {cpu, memory}}")
+        return defaults
+    for unknown in sorted(set(raw) - {"requests", "limits"}):
+        r.fail(f"kubernetes.resources.{unknown}", raw[unknown], "unknown key; allowed keys: limits, requests")
+    chosen: dict[str, str] = {}
+    invalid: set[str] = set()
+    for side, field_suffix in (("requests", "request"), ("limits", "limit")):
+        section = raw.get(side, {})
+        if not isinstance(section, dict):
+            r.fail(f"kubernetes.resources.{side}", section, "expected {cpu, memory}")
+            continue
+        for unknown in sorted(set(section) - set(_QUANTITY_PARSERS)):
+            r.fail(f"kubernetes.resources.{side}.{unknown}", section[unknown], "unknown key; allowed keys: cpu, memory")
+        for resource in _QUANTITY_PARSERS:
+            if section.get(resource) is None:
+                continue
+            text = _k8s_quantity(r, f"kubernetes.resources.{side}.{resource}", resource, section[resource])
+            if text is None:
+                invalid.add(resource)
+            else:
+                chosen[f"{resource}_{field_suffix}"] = text
+    quantities = replace(defaults, **chosen)
+    for resource, (parse, _) in _QUANTITY_PARSERS.items():
+        request, limit = getattr(quantities, f"{resource}_request"), getattr(quantities, f"{resource}_limit")
+        # A bad entry already has its own message; comparing its default would only confuse.
+        if resource not in invalid and parse(request) > parse(limit):  # type: ignore[operator]
+            r.fail(
+                f"kubernetes.resources.requests.{resource}",
+                request,
+                f"must not exceed kubernetes.resources.limits.{resource} ({limit})",
+            )
+    return quantities
+
+
+def _k8s_namespace(r: _Reader, k8s: Mapping[str, Any], default: str) -> str:
+    namespace = k8s.get("namespace", default)
+    if not isinstance(namespace, str) or not is_dns1123_label(namespace):
+        r.fail(
+            "kubernetes.namespace",
+            namespace,
+            "a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, "
+            "at most 63 characters",
+        )
+        return default
+    if namespace in RESERVED_NAMESPACES:
+        r.fail(
+            "kubernetes.namespace",
+            namespace,
+            f"a namespace of its own, not one of {', '.join(sorted(RESERVED_NAMESPACES))}",
+        )
+        return default
+    return namespace
+
+
+def _k8s_replicas(r: _Reader, k8s: Mapping[str, Any]) -> tuple[int, int, int]:
+    replicas = r._integer_value("kubernetes.replicas", k8s.get("replicas"), 3, _in_range(1, 1000))
+    low = r._integer_value("kubernetes.minReplicas", k8s.get("minReplicas"), replicas, _in_range(1, 1000))
+    high = r._integer_value("kubernetes.maxReplicas", k8s.get("maxReplicas"), max(10, low), _in_range(1, 1000))
+    if low > high:
+        r.fail("kubernetes.minReplicas", low, f"must not exceed kubernetes.maxReplicas ({high})")
+    return replicas, low, high
+
+
+def _k8s_connection(r: _Reader, settings: KubernetesSettings, kubeconfig_is_secret: bool) -> None:
+    """The cluster must be named explicitly (or the manifests only rendered), never the ambient context."""
+    connected = settings.kubeconfig is not None or settings.context is not None
+    if settings.render_dir is not None and connected:
+        r.fail(
+            "kubernetes.renderDir",
+            settings.render_dir,
+            "render-only mode talks to no cluster; remove kubernetes.kubeconfig and kubernetes.context",
+        )
+    elif settings.render_dir is None and not connected:
+        r.fail(
+            "kubernetes",
+            {"enabled": True},
+            "name the cluster with kubernetes.context and/or kubernetes.kubeconfig (a path or, as a secret, "
+            "the content), or set kubernetes.renderDir to only write manifests",
+        )
+    if settings.kubeconfig is not None and _is_kubeconfig_content(settings.kubeconfig) and not kubeconfig_is_secret:
+        r.fail(
+            "kubernetes.kubeconfig",
+            "<kubeconfig content>",
+            "kubeconfig content holds cluster credentials; set it as a secret: "
+            '`pulumi config set --secret --path kubernetes.kubeconfig "$(cat kubeconfig)"`, or give a file path',
+        )
+
+
+def _is_kubeconfig_content(value: str) -> bool:
+    """A kubeconfig itself (YAML or JSON) rather than the path of one."""
+    return "\n" in value or "apiVersion" in value or value.lstrip().startswith("{")
+
+
+def _k8s_secret_source(
+    r: _Reader, settings: KubernetesSettings, secrets: tuple[SecretSpec, ...], values: Mapping[str, Any]
+) -> None:
+    """Every secret variable needs a value the cluster can read: secretValues, or an existing Secret."""
+    if settings.existing_secret_name is not None or not secrets:
+        return
+    if settings.render_dir is not None:
+        r.fail(
+            "kubernetes.renderDir",
+            settings.render_dir,
+            "rendered manifests are plain files, so secret values would land on disk unencrypted; "
+            "name a Secret you manage yourself (e.g. with Sealed Secrets or External Secrets) "
+            "with kubernetes.existingSecretName",
+        )
+        return
+    missing = [s.name for s in secrets if s.name not in values]
+    if missing:
+        r.fail(
+            "kubernetes.existingSecretName",
+            None,
+            f"the Kubernetes Secret needs a value for every secret variable; {', '.join(missing)} have none. "
+            "Set them with `pulumi config set --secret --path 'secretValues.NAME' <value>` (variables with an "
+            "`arn` cannot be read by Kubernetes), or name an existing Secret holding these keys",
+        )
+
+
+def _kubernetes(
+    r: _Reader, app_name: str, secrets: tuple[SecretSpec, ...], secret_values: Mapping[str, Any], is_secret: bool
+) -> KubernetesSettings:
+    k8s = r.mapping("kubernetes", KUBERNETES_KEYS)
+    replicas, low, high = _k8s_replicas(r, k8s)
+    existing = _k8s_string(r, k8s, "existingSecretName")
+    if existing is not None and not is_dns1123_subdomain(existing):
+        r.fail("kubernetes.existingSecretName", existing, "a Secret name (DNS-1123 subdomain, lower case)")
+    pull_secrets = r.string_list(
+        "kubernetes.imagePullSecrets",
+        None,
+        "names of Secrets of type kubernetes.io/dockerconfigjson in the namespace",
+        k8s.get("imagePullSecrets", []),
+    )
+    for i, name in enumerate(pull_secrets):
+        if not is_dns1123_subdomain(name):
+            r.fail(f"kubernetes.imagePullSecrets[{i}]", name, "a Secret name (DNS-1123 subdomain, lower case)")
+    settings = KubernetesSettings(
+        enabled=r._boolean_value("kubernetes.enabled", k8s.get("enabled"), False),
+        namespace=_k8s_namespace(r, k8s, app_name),
+        replicas=replicas,
+        autoscaling=r._boolean_value("kubernetes.autoscaling", k8s.get("autoscaling"), True),
+        min_replicas=low,
+        max_replicas=high,
+        service_type=_k8s_choice(r, k8s, "serviceType", ServiceType, ServiceType.LOAD_BALANCER),
+        resources=_k8s_quantities(r, k8s),
+        kubeconfig=_k8s_string(r, k8s, "kubeconfig"),
+        context=_k8s_string(r, k8s, "context"),
+        render_dir=_k8s_string(r, k8s, "renderDir"),
+        existing_secret_name=existing,
+        image_pull_secrets=pull_secrets,
+        image_pull_policy=_k8s_choice(r, k8s, "imagePullPolicy", ImagePullPolicy, ImagePullPolicy.IF_NOT_PRESENT),
+        network_policy=r._boolean_value("kubernetes.networkPolicy", k8s.get("networkPolicy"), True),
+    )
+    if settings.enabled:
+        _k8s_connection(r, settings, is_secret)
+        _k8s_secret_source(r, settings, secrets, secret_values)
+    return settings
+
+
+def _ecs(r: _Reader) -> EcsSettings:
+    ecs = r.mapping("ecs", frozenset({"enabled"}))
+    return EcsSettings(enabled=r._boolean_value("ecs.enabled", ecs.get("enabled"), True))
 
 
 def _cpu_memory(r: _Reader, cpu: int, memory: int) -> None:
@@ -787,6 +1029,7 @@ def parse_settings(
     allowed_account_ids = r.string_list("allowedAccountIds", ACCOUNT_ID, "12-digit AWS account IDs")
     autoscaling = _autoscaling(r, desired_count, load_balancer)
 
+    secret_values = _secret_values(r, secrets, f"{project}:secretValues" in secret_keys)
     settings = Settings(
         project=project,
         stack=stack,
@@ -811,7 +1054,7 @@ def parse_settings(
         image=image,
         environment=environment,
         secrets=secrets,
-        secret_values=_secret_values(r, secrets, f"{project}:secretValues" in secret_keys),
+        secret_values=secret_values,
         network=network,
         protect=r.boolean("protect", True),
         immutable_tags=r.boolean("immutableTags", True),
@@ -826,12 +1069,15 @@ def parse_settings(
             "taskRolePolicyArns", IAM_POLICY_ARN, "IAM policy ARNs (arn:aws:iam::<account|aws>:policy/<name>)"
         ),
         allowed_account_ids=allowed_account_ids,
-        kubernetes=_kubernetes(r),
+        kubernetes=_kubernetes(r, f"{project}-{stack}", secrets, secret_values, f"{project}:kubernetes" in secret_keys),
+        ecs=_ecs(r),
         load_balancer=load_balancer,
         certificate_arn=_certificate(r, region, allowed_account_ids, load_balancer, is_prod),
         autoscaling=autoscaling,
         alarms=_alarms(r, is_prod, autoscaling),
     )
+    if not settings.ecs.enabled and not settings.kubernetes.enabled:
+        r.fail("ecs.enabled", False, "with kubernetes.enabled false too, the stack would run nothing; enable one")
     if is_prod and settings.enable_execute_command:
         r.fail("enableExecuteCommand", True, "ECS Exec (a shell into running tasks) stays off in prod")
     if is_prod and not settings.immutable_tags:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from offline.engine import PROJECT_DIR, Evaluation, evaluate
+from offline.manifests import write_manifests
 from offline.tree import render_tree
 
 
@@ -41,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "-C", "--cwd", type=Path, default=PROJECT_DIR, help="the Pulumi project directory (default: this repository)"
     )
+    parser.add_argument(
+        "--k8s-manifests",
+        metavar="DIR",
+        type=Path,
+        help="also write the stack's Kubernetes objects to DIR as YAML (Secret values redacted)",
+    )
     args = parser.parse_args(argv)
 
     result = evaluate(args.stack, project_dir=args.cwd.resolve())
@@ -48,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {result.error}", file=sys.stderr)
         return 1
     print(render_text(result))
+    if args.k8s_manifests is not None:
+        written = write_manifests(result, args.k8s_manifests)
+        print(f"\n{len(written)} Kubernetes manifest(s) written to {args.k8s_manifests}")
     if result.findings:
         print("\nProgram errors the Pulumi CLI would reject:", file=sys.stderr)
         for finding in result.findings:

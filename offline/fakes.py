@@ -191,7 +191,41 @@ def _docker_image(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]
     }
 
 
+def _kubernetes_object(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    # pulumi-kubernetes auto-names an object without metadata.name: the resource name plus a random suffix.
+    metadata = dict(inputs.get("metadata") or {})
+    metadata.setdefault("name", f"{name}-{short_hash(name, 8)}")
+    metadata.setdefault("uid", short_hash(f"uid/{name}", 32))
+    return {"metadata": metadata}
+
+
+def _kubernetes_service(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    state = _kubernetes_object(c, name, physical, inputs)
+    spec = dict(inputs.get("spec") or {})
+    spec.setdefault("clusterIP", f"10.96.{int(short_hash(name, 2), 16)}.{int(short_hash(name[::-1], 2), 16) % 254 + 1}")
+    state["spec"] = spec
+    if spec.get("type") == "LoadBalancer":
+        # What the AWS load balancer controller reports on EKS; other clouds report an `ip`.
+        hostname = f"a{short_hash(name, 31)}-{short_hash(name, 9)}.elb.{c.region}.amazonaws.com"
+        state["status"] = {"loadBalancer": {"ingress": [{"hostname": hostname}]}}
+    else:
+        state["status"] = {"loadBalancer": {}}
+    return state
+
+
+_KUBERNETES_TYPES = (
+    "kubernetes:core/v1:Namespace",
+    "kubernetes:core/v1:ServiceAccount",
+    "kubernetes:core/v1:Secret",
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    "kubernetes:policy/v1:PodDisruptionBudget",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+)
+
 _COMPUTE: dict[str, Compute] = {
+    **dict.fromkeys(_KUBERNETES_TYPES, _kubernetes_object),
+    "kubernetes:core/v1:Service": _kubernetes_service,
     "aws:ecr/repository:Repository": _ecr_repository,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:secretsmanager/secret:Secret": _secret,
