@@ -14,6 +14,7 @@ from typing import Any
 
 from offline.engine import Evaluation, evaluate
 from offline.tree import render_tree
+from policy import findings as policy_findings
 
 
 def _format_value(value: Any) -> str:
@@ -34,6 +35,16 @@ def render_text(result: Evaluation) -> str:
     return "\n".join(lines)
 
 
+def render_policy_findings(found: list[dict[str, Any]]) -> str:
+    """The policy pack's findings as `pulumi preview --policy-pack policy` would list them."""
+    mandatory = sum(1 for f in found if f["level"] == "mandatory")
+    lines = [f"Policy findings ({mandatory} mandatory, {len(found) - mandatory} advisory; policy/config/<stack>.json):"]
+    lines += [f"  [{f['level']}] {f['policy']}  {f['resource']} ({f['type']})\n      {f['message']}" for f in found]
+    if not found:
+        lines.append("  none")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m offline", description=__doc__.splitlines()[0])
     parser.add_argument("stack", nargs="?", default="dev", help="stack name (reads Pulumi.<stack>.yaml); default dev")
@@ -44,10 +55,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {result.error}", file=sys.stderr)
         return 1
     print(render_text(result))
+    found = policy_findings(result, args.stack)
+    print("\n" + render_policy_findings(found))
     if result.findings:
         print("\nProgram errors the Pulumi CLI would reject:", file=sys.stderr)
         for finding in result.findings:
             print(f"  - {finding}", file=sys.stderr)
+        return 1
+    if any(f["level"] == "mandatory" for f in found):
+        print("\nMandatory policy violations: `pulumi preview --policy-pack policy` would fail.", file=sys.stderr)
         return 1
     return 0
 
