@@ -12,14 +12,19 @@ from __future__ import annotations
 import copy
 import json
 import runpy
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import grpc
+import jsonschema
 import pulumi_policy
 import pytest
-from google.protobuf import struct_pb2
+from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime import proto
+from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
@@ -403,6 +408,9 @@ def test_policy_config_files_name_only_real_rules() -> None:
                 schema = RULES_BY_NAME[name].config_schema
                 extra = set(value) - {"enforcementLevel"}
                 assert schema is not None and extra <= set(schema.properties), (path.name, name)
+                # The CLI validates a policy's config against its schema before the pack runs.
+                properties = {k: v for k, v in value.items() if k != "enforcementLevel"}
+                jsonschema.validate(properties, {"type": "object", "properties": schema.properties})
 
 
 def test_the_read_only_root_filesystem_advisory_goes_away_when_enabled(committed: dict[str, Evaluation]) -> None:
@@ -496,6 +504,12 @@ def test_own_environment_tag_counts_without_provider_default_tags(committed: dic
 # The pack as the Pulumi CLI runs it
 
 
+def test_the_docs_list_every_rule() -> None:
+    docs = (POLICY_DIR.parent / "docs" / "policy.md").read_text()
+    missing = [rule.name for rule in RULES if f"| `{rule.name}` |" not in docs]
+    assert missing == []
+
+
 def test_rules_are_well_formed() -> None:
     names = [rule.name for rule in RULES]
     assert len(names) == len(set(names))
@@ -518,6 +532,33 @@ def test_pack_entry_point_builds_every_policy(monkeypatch: pytest.MonkeyPatch) -
     runpy.run_path(str(POLICY_DIR), run_name="__main__")
     assert [p.name for p in built["policies"]] == [r.name for r in RULES]
     assert built["enforcement_level"] is pulumi_policy.EnforcementLevel.MANDATORY
+
+
+def test_the_pack_serves_its_policies_over_grpc_as_the_cli_starts_it() -> None:
+    """`python -m pulumi.policy <engine> policy` is how the CLI's analyzer plugin starts a Python pack."""
+    pack = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(POLICY_DIR)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = pack.stdout.readline().strip() if pack.stdout else ""
+        assert port.isdigit(), pack.stderr.read() if pack.stderr else ""
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
+    finally:
+        pack.kill()
+        pack.communicate(timeout=30)
+    assert info.name == "diagramai-policy"
+    served = {p.name: p for p in info.policies}
+    assert list(served) == [r.name for r in RULES]
+    for rule in RULES:
+        assert served[rule.name].remediation_steps == rule.remediation
+        expected = (
+            proto.ADVISORY if rule.enforcement_level is pulumi_policy.EnforcementLevel.ADVISORY else proto.MANDATORY
+        )
+        assert served[rule.name].enforcementLevel == expected
 
 
 def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
