@@ -67,6 +67,8 @@ ENVIRONMENT_TAG = "Environment"
 # Environment variable names that look like credentials (ECS.8, CKV_K8S_35's idea).
 SECRET_NAME = re.compile(r"(_KEY$|_SECRET$|PASSWORD|TOKEN|^AWS_ACCESS_KEY_ID$|^AWS_SECRET_ACCESS_KEY$)", re.IGNORECASE)
 AWS_ACCESS_KEY_VALUE = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
+# AWS managed policies that allow every action (PowerUserAccess: all but IAM and Organizations).
+ADMIN_MANAGED_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(AdministratorAccess|PowerUserAccess)$")
 # Load balancer security policies whose minimum protocol is TLS 1.2 (ELBSecurityPolicy-TLS13-1-2-2021-06, ...).
 TLS12_POLICY = re.compile(r"^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)")
 # AWS resource types without tags (default tags cannot reach them, so the tag rule skips them).
@@ -345,6 +347,11 @@ def check_cluster_container_insights(props: Mapping[str, Any], config: Mapping[s
 def check_iam_wildcard_actions(
     props: Mapping[str, Any], config: Mapping[str, Any], args: ResourceValidationArgs
 ) -> Problems:
+    if args.resource_type == IAM_ROLE_POLICY_ATTACHMENT:
+        arn = str(props.get("policyArn", ""))
+        if ADMIN_MANAGED_POLICY.match(arn):
+            yield f"Attaches {arn}, which allows (nearly) every action."
+        return
     for document in documents_of(args.resource_type, props):
         for statement in allow_statements(document):
             if "NotAction" in statement:
@@ -962,11 +969,12 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     ),
     ResourceRule(
         name="iam-no-wildcard-actions",
-        summary='IAM policies allow no Action "*" or "service:*" (and no Allow with NotAction).',
+        summary='IAM policies allow no Action "*" or "service:*" (no Allow with NotAction, no '
+        "AdministratorAccess or PowerUserAccess attachment).",
         controls="Security Hub IAM.1 (full admin); Checkov CKV_AWS_63",
         remediation="list the exact actions in the statement (execution_policy_statements() in "
         "components/fargate_service.py; your own policies in `diagramai:taskRolePolicyArns`).",
-        types=(IAM_ROLE_POLICY, IAM_POLICY, IAM_ROLE),
+        types=(IAM_ROLE_POLICY, IAM_POLICY, IAM_ROLE, IAM_ROLE_POLICY_ATTACHMENT),
         check=check_iam_wildcard_actions,
     ),
     ResourceRule(

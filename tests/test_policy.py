@@ -28,7 +28,7 @@ from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from offline import Evaluation, RecordedResource
+from offline import Evaluation, RecordedResource, evaluate
 from offline import __main__ as offline_main
 from policy import findings, load_config
 from policy.rules import (
@@ -498,6 +498,28 @@ def test_own_environment_tag_counts_without_provider_default_tags(committed: dic
         if r.type.startswith("aws:"):
             set_prop(r, "tags", {"Environment": "dev"})
     assert new_findings(before, after) == []
+
+
+# Settings the program accepts but the policy does not: the pack guards the defaults against
+# stack files, not only against code changes.
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+CONFIG_OVERRIDES = [
+    ("dev", {"diagramai:environment": {"STRIPE_SECRET": "sk_live_x"}}, "ecs-task-no-plain-env-secrets"),
+    ("dev", {"diagramai:network": {"assignPublicIp": True, "ingressCidrs": ["0.0.0.0/0"]}}, "ec2-no-public-ingress"),
+    ("prod", {"diagramai:logRetentionDays": 14}, "cloudwatch-log-retention-minimum"),
+    ("prod", {"diagramai:taskRolePolicyArns": [ADMIN]}, "iam-no-wildcard-actions"),
+]
+
+
+@pytest.mark.parametrize(("stack_name", "overrides", "rule_name"), CONFIG_OVERRIDES)
+def test_a_stack_file_that_weakens_a_default_is_blocked(
+    committed: dict[str, Evaluation], stack_name: str, overrides: dict[str, Any], rule_name: str
+) -> None:
+    weakened = evaluate(stack_name, overrides=overrides)
+    assert weakened.error is None, weakened.error
+    fired = new_findings(committed[stack_name], weakened, config=load_config(stack_name))
+    assert {(f["policy"], f["level"]) for f in fired} == {(rule_name, "mandatory")}
+    assert all(RULES_BY_NAME[rule_name].remediation in f["message"] for f in fired)
 
 
 # ---------------------------------------------------------------------------------------------
