@@ -16,6 +16,7 @@ from typing import Any
 from offline.engine import PROJECT_DIR, Evaluation, evaluate
 from offline.manifests import write_manifests
 from offline.tree import render_tree
+from policy import findings as policy_findings
 
 
 def _format_value(value: Any) -> str:
@@ -33,6 +34,16 @@ def render_text(result: Evaluation) -> str:
         lines.append(f"  {name.ljust(width)}  {shown}")
     if result.warnings:
         lines += ["", "Warnings:", *(f"  - {w}" for w in result.warnings)]
+    return "\n".join(lines)
+
+
+def render_policy_findings(found: list[dict[str, Any]]) -> str:
+    """The policy pack's findings as `pulumi preview --policy-pack policy` would list them."""
+    mandatory = sum(1 for f in found if f["level"] == "mandatory")
+    lines = [f"Policy findings ({mandatory} mandatory, {len(found) - mandatory} advisory; policy/config/<stack>.json):"]
+    lines += [f"  [{f['level']}] {f['policy']}  {f['resource']} ({f['type']})\n      {f['message']}" for f in found]
+    if not found:
+        lines.append("  none")
     return "\n".join(lines)
 
 
@@ -58,10 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.k8s_manifests is not None:
         written = write_manifests(result, args.k8s_manifests)
         print(f"\n{len(written)} Kubernetes manifest(s) written to {args.k8s_manifests}")
+    found = policy_findings(result, args.stack)
+    print("\n" + render_policy_findings(found))
     if result.findings:
         print("\nProgram errors the Pulumi CLI would reject:", file=sys.stderr)
         for finding in result.findings:
             print(f"  - {finding}", file=sys.stderr)
+        return 1
+    if any(f["level"] == "mandatory" for f in found):
+        print("\nMandatory policy violations: `pulumi preview --policy-pack policy` would fail.", file=sys.stderr)
         return 1
     return 0
 
