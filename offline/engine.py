@@ -42,6 +42,8 @@ class RecordedResource:
     dependencies: list[str]
     delete_before_replace: bool = False
     aliases: list[Any] = field(default_factory=list)
+    # Top-level input properties that held a Pulumi secret anywhere inside (values above are unwrapped).
+    secret_inputs: list[str] = field(default_factory=list)
 
     @property
     def package(self) -> str:
@@ -133,6 +135,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 dependencies=sorted(request.dependencies),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 aliases=[str(a) for a in request.aliases],
+                secret_inputs=sorted(k for k, v in inputs.items() if _contains_secret(v)),
             )
         )
         return response
@@ -143,10 +146,22 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().Invoke(request)
 
 
+_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def _contains_secret(value: Any) -> bool:
+    if isinstance(value, dict):
+        return value.get(_SECRET_SIG_KEY) == _SECRET_SIG or any(_contains_secret(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_secret(v) for v in value)
+    return False
+
+
 def _plain(value: Any) -> Any:
     """Deserialized properties as plain data (secrets unwrapped; evaluation is local)."""
     if isinstance(value, dict):
-        if value.get("4dabf18193072939515e22adb298388d") == "1b47061264138c4ac30d75fd1eb44270":
+        if value.get(_SECRET_SIG_KEY) == _SECRET_SIG:
             return _plain(value.get("value"))
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
