@@ -239,3 +239,12 @@ def test_kubernetes_objects_one_file_each_in_apply_order(kubernetes_result: Eval
 def test_dashboard_body_is_rendered(kubernetes_result: Evaluation) -> None:
     body = json.loads(render_files(kubernetes_result)["cloudwatch/dashboards/diagramai.json"])
     assert body["widgets"][0]["properties"] == {"markdown": "hi"}
+
+
+def test_evaluation_restores_the_sdk_source_position_hook(dev: Evaluation) -> None:
+    import pulumi.runtime.resource as sdk
+
+    before = sdk._get_stack_trace
+    evaluate_ok("dev")
+    assert sdk._get_stack_trace is before
+    assert before.__module__ == "pulumi.runtime.resource"
