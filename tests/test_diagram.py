@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+
+import pytest
 
 from offline import Evaluation
-from offline.diagram import build_graph, to_dot, to_mermaid
+from offline.diagram import build_graph, diagram_files, to_dot, to_mermaid
 
 MERMAID_NODE = re.compile(r'^\s*(\w+)\["')
 MERMAID_SUBGRAPH = re.compile(r'^\s*subgraph (\w+) \["')
@@ -78,3 +82,11 @@ def test_protected_resources_are_marked(prod: Evaluation) -> None:
     marked = set(re.search(r"^\s*class (\S+) protected$", text, re.M)[1].split(","))
     assert marked == {graph.ids[r.urn] for r in prod.resources if r.protect}
     assert marked
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
+def test_graphviz_accepts_the_dot_and_renders_svg(prod: Evaluation) -> None:
+    text = to_dot(build_graph(prod))
+    subprocess.run(["dot", "-Tcanon"], input=text, text=True, capture_output=True, check=True)
+    svg = diagram_files(prod)["stack.svg"]
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "ecs TaskDefinition" in svg
