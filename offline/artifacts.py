@@ -103,8 +103,21 @@ def register_task_definition_request(inputs: dict[str, Any]) -> dict[str, Any]:
     """The RegisterTaskDefinition request body for a TaskDefinition's inputs (tags left out:
     the provider merges its default tags in at deploy time)."""
     request = {k: inputs[k] for k in _TASK_DEFINITION_FIELDS if inputs.get(k) not in (None, [], {})}
+    if "volumes" in request:
+        request["volumes"] = [_ecs_volume(v) for v in request["volumes"]]
+    if "ephemeralStorage" in request:
+        # Pulumi spells it sizeInGib, the ECS API sizeInGiB.
+        request["ephemeralStorage"] = {"sizeInGiB": request["ephemeralStorage"].get("sizeInGib")}
     request["containerDefinitions"] = parse_json(inputs.get("containerDefinitions", "[]"))
     return normalize(request)
+
+
+def _ecs_volume(volume: dict[str, Any]) -> dict[str, Any]:
+    """Pulumi's `hostPath` string is the API's `host.sourcePath`; the other volume fields match the API."""
+    converted = {k: v for k, v in volume.items() if k != "hostPath"}
+    if volume.get("hostPath"):
+        converted["host"] = {"sourcePath": volume["hostPath"]}
+    return converted
 
 
 def render_task_definition(ctx: RenderContext, r: RecordedResource) -> None:

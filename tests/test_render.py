@@ -14,7 +14,7 @@ from botocore.validate import ParamValidator
 
 from offline import Evaluation, evaluate
 from offline.__main__ import main
-from offline.artifacts import render_files, write_files
+from offline.artifacts import register_task_definition_request, render_files, write_files
 from offline.diagram import diagram_files
 from offline.report import json_report
 from offline.stack_config import SECRET_PLACEHOLDER_PREFIX
@@ -122,6 +122,25 @@ ARM_DEV = {
     "diagramai:cpuArchitecture": "ARM64",
     "diagramai:image": {"context": "../diagramai", "dockerfile": "../diagramai/Dockerfile", "platform": "linux/arm64"},
 }
+
+
+def test_optional_task_definition_fields_map_to_the_api_shape(ecs_validator) -> None:
+    validator, shape = ecs_validator
+    inputs = {
+        "family": "f",
+        "containerDefinitions": '[{"name": "app", "image": "nginx", "memory": 512.0}]',
+        "volumes": [
+            {"name": "scratch", "hostPath": "/tmp"},
+            {"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1", "transitEncryption": "ENABLED"}},
+        ],
+        "ephemeralStorage": {"sizeInGib": 30.0},
+        "tags": {"team": "x"},
+    }
+    request = register_task_definition_request(inputs)
+    report = validator.validate(request, shape)
+    assert not report.has_errors(), report.generate_report()
+    assert request["volumes"][0] == {"name": "scratch", "host": {"sourcePath": "/tmp"}}
+    assert request["containerDefinitions"][0]["memory"] == 512 and "tags" not in request
 
 
 def test_arm_changes_the_rendered_runtime_platform() -> None:
