@@ -189,7 +189,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median); default 5")
     parser.add_argument("--counts", default="1,10,50", help="FargateService counts for the growth test")
     args = parser.parse_args()
-    print(f"Machine: {machine()}\nBest and median of {args.repeat} fresh processes per figure; peak RSS is the largest.\n")
+    print(
+        f"Machine: {machine()}\nBest and median of {args.repeat} fresh processes per figure; peak RSS is the largest.\n"
+    )
     worst = bench_stacks(args.repeat)
     print()
     bench_growth(args.repeat, tuple(int(c) for c in args.counts.split(",")))

@@ -71,6 +71,10 @@ def _task_units(value: Any, per_unit: int) -> float:
     return number if re.search(r"[A-Za-z]", text) else number / per_unit
 
 
+def _tasks(count: float) -> str:
+    return f"{count:g} task" + ("" if count == 1 else "s")
+
+
 def _services_with_tasks(result: Evaluation) -> list[tuple[RecordedResource, RecordedResource]]:
     definitions = {t.state.get("arn"): t for t in result.of_type("aws:ecs/taskDefinition:TaskDefinition")}
     pairs = []
@@ -106,7 +110,7 @@ def _fargate(result: Evaluation, prices: dict[str, Any], estimate: CostEstimate)
             CostLine(
                 f"Fargate vCPU ({arch})",
                 service.name,
-                f"{count:g} tasks x {vcpu:g} vCPU x {hours:g} h @ ${rate['vcpuHour']}/vCPU-h",
+                f"{_tasks(count)} x {vcpu:g} vCPU x {hours:g} h @ ${rate['vcpuHour']}/vCPU-h",
                 count * vcpu * hours * rate["vcpuHour"],
             )
         )
@@ -114,7 +118,7 @@ def _fargate(result: Evaluation, prices: dict[str, Any], estimate: CostEstimate)
             CostLine(
                 f"Fargate memory ({arch})",
                 service.name,
-                f"{count:g} tasks x {gb:g} GB x {hours:g} h @ ${rate['gbHour']}/GB-h",
+                f"{_tasks(count)} x {gb:g} GB x {hours:g} h @ ${rate['gbHour']}/GB-h",
                 count * gb * hours * rate["gbHour"],
             )
         )
@@ -124,7 +128,7 @@ def _fargate(result: Evaluation, prices: dict[str, Any], estimate: CostEstimate)
                 CostLine(
                     "Public IPv4 addresses",
                     service.name,
-                    f"{count:g} task IPs x {hours:g} h @ ${ip}/h",
+                    f"{count:g} IPv4 x {hours:g} h @ ${ip}/h",
                     count * hours * ip,
                 )
             )
