@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import runpy
 import sys
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,8 @@ class RecordedResource:
     delete_before_replace: bool = False
     aliases: list[Any] = field(default_factory=list)
     ignore_changes: list[str] = field(default_factory=list)
+    # Top-level input properties that held a Pulumi secret anywhere inside (values above are unwrapped).
+    secret_inputs: list[str] = field(default_factory=list)
 
     @property
     def package(self) -> str:
@@ -135,6 +139,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 aliases=[str(a) for a in request.aliases],
                 ignore_changes=list(request.ignoreChanges),
+                secret_inputs=sorted(k for k, v in inputs.items() if _contains_secret(v)),
             )
         )
         return response
@@ -145,15 +150,45 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().Invoke(request)
 
 
+_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def _contains_secret(value: Any) -> bool:
+    if isinstance(value, dict):
+        return value.get(_SECRET_SIG_KEY) == _SECRET_SIG or any(_contains_secret(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_secret(v) for v in value)
+    return False
+
+
 def _plain(value: Any) -> Any:
     """Deserialized properties as plain data (secrets unwrapped; evaluation is local)."""
     if isinstance(value, dict):
-        if value.get("4dabf18193072939515e22adb298388d") == "1b47061264138c4ac30d75fd1eb44270":
+        if value.get(_SECRET_SIG_KEY) == _SECRET_SIG:
             return _plain(value.get("value"))
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+@contextlib.contextmanager
+def _without_source_positions() -> Iterator[None]:
+    """Skip the SDK's per-resource source position (a full `traceback.extract_stack()` plus a file URI per
+    frame, about a fifth of the evaluation time): it only feeds the CLI's display, which the mock monitor
+    never has. Restored afterwards; if the SDK renames the hook this is a no-op, not an error."""
+    module = pulumi.runtime.resource
+    original = getattr(module, "_get_stack_trace", None)
+    stack_trace_type = getattr(getattr(module, "source_pb2", None), "StackTrace", None)
+    if original is None or stack_trace_type is None:
+        yield
+        return
+    module._get_stack_trace = stack_trace_type
+    try:
+        yield
+    finally:
+        module._get_stack_trace = original
 
 
 class _ListHandler(logging.Handler):
@@ -221,7 +256,8 @@ def _evaluate_in_context(config: StackConfig, project_dir: Path, program: Path |
         exports.update(getattr(root, "outputs", {}))
 
     try:
-        _sync_await(run_pulumi_func(run_program))
+        with _without_source_positions():
+            _sync_await(run_pulumi_func(run_program))
         result.outputs, result.secret_outputs = _resolve_outputs(exports)
     except pulumi.RunError as e:
         result.error = str(e)

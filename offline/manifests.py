@@ -2,19 +2,16 @@
 
 pulumi-kubernetes sends each object's inputs (already camelCase, with apiVersion and
 kind) to the API server; this turns the recorded inputs back into those manifests, so
-they can be checked against Kubernetes' own OpenAPI schemas or written out as YAML.
+they can be checked against Kubernetes' own OpenAPI schemas and written out as YAML
+(`offline.artifacts`, `python -m offline STACK --out DIR`).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 from typing import Any
 
-import yaml
-
 from offline.engine import Evaluation, RecordedResource
-
-REDACTED = "<redacted: the value stays in Pulumi's encrypted config>"
 
 
 def _whole_numbers(value: Any) -> Any:
@@ -28,13 +25,20 @@ def _whole_numbers(value: Any) -> Any:
     return value
 
 
+# Types under `kubernetes:` that are not objects of the cluster (Pulumi-side components and releases).
+_NOT_KUBERNETES_OBJECTS = re.compile(r"^kubernetes:(helm\.sh|yaml|kustomize)/")
+
+
 def is_kubernetes_object(resource: RecordedResource) -> bool:
-    return resource.custom and resource.package == "kubernetes" and not resource.type.startswith("pulumi:providers:")
+    return resource.custom and resource.package == "kubernetes" and not _NOT_KUBERNETES_OBJECTS.match(resource.type)
 
 
-def manifest(resource: RecordedResource) -> dict[str, Any]:
-    """One object as a manifest: apiVersion, kind, metadata (with the name the provider chose) first."""
-    body = _whole_numbers(resource.inputs)
+def manifest(resource: RecordedResource, inputs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One object as a manifest: apiVersion, kind, metadata (with the name the provider chose) first.
+
+    `inputs` replaces the recorded inputs, e.g. with secret values masked for writing.
+    """
+    body = _whole_numbers(resource.inputs if inputs is None else inputs)
     metadata = dict(body.get("metadata") or {})
     # An auto-named object gets its name from the provider (recorded in its state).
     if "name" not in metadata:
@@ -45,25 +49,3 @@ def manifest(resource: RecordedResource) -> dict[str, Any]:
 
 def kubernetes_manifests(result: Evaluation) -> list[dict[str, Any]]:
     return [manifest(r) for r in result.resources if is_kubernetes_object(r)]
-
-
-def redacted(item: dict[str, Any]) -> dict[str, Any]:
-    """A Secret with its values replaced, so no written file ever holds one (not even a placeholder)."""
-    if item["kind"] != "Secret":
-        return item
-    copy = dict(item)
-    for key in ("data", "stringData"):
-        if isinstance(copy.get(key), dict):
-            copy[key] = dict.fromkeys(copy[key], REDACTED)
-    return copy
-
-
-def write_manifests(result: Evaluation, directory: Path) -> list[Path]:
-    """One YAML file per object (`<kind>-<name>.yaml`, lower case), Secrets redacted."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for item in kubernetes_manifests(result):
-        path = directory / f"{item['kind'].lower()}-{item['metadata']['name']}.yaml"
-        path.write_text(yaml.safe_dump(redacted(item), sort_keys=False))
-        written.append(path)
-    return written

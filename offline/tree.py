@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from offline.engine import Evaluation, RecordedResource
+from offline.style import PLAIN, Style
 
 
 def children_by_parent(result: Evaluation) -> dict[str | None, list[RecordedResource]]:
@@ -18,23 +19,25 @@ def children_by_parent(result: Evaluation) -> dict[str | None, list[RecordedReso
     return children
 
 
-def _label(r: RecordedResource) -> str:
+def _label(r: RecordedResource, style: Style) -> str:
     marks = []
     if r.protect:
         marks.append("protected")
-    suffix = f"  [{', '.join(marks)}]" if marks else ""
-    return f"{r.name}  ({r.type}){suffix}"
+    suffix = style.yellow(f"  [{', '.join(marks)}]") if marks else ""
+    name = r.name if r.custom else style.bold(r.name)
+    return f"{name}  {style.dim(f'({r.type})')}{suffix}"
 
 
-def render_tree(result: Evaluation) -> list[str]:
+def render_tree(result: Evaluation, style: Style = PLAIN) -> list[str]:
     children = children_by_parent(result)
-    lines = [f"{result.config.project if result.config else 'project'}-{result.stack}  (pulumi:pulumi:Stack)"]
+    root = f"{result.config.project if result.config else 'project'}-{result.stack}"
+    lines = [f"{style.bold(root)}  {style.dim('(pulumi:pulumi:Stack)')}"]
 
     def walk(parent: str | None, prefix: str) -> None:
         group = children.get(parent, [])
         for i, r in enumerate(group):
             last = i == len(group) - 1
-            lines.append(f"{prefix}{'└─ ' if last else '├─ '}{_label(r)}")
+            lines.append(f"{prefix}{'└─ ' if last else '├─ '}{_label(r, style)}")
             walk(r.urn, prefix + ("   " if last else "│  "))
 
     walk(None, "")

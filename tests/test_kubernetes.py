@@ -15,8 +15,9 @@ import yaml
 
 from components.kubernetes_service import cpu_cores, memory_bytes, secret_checksum
 from offline import Evaluation, RecordedResource, evaluate
+from offline.artifacts import render_files, write_files
 from offline.engine import PROJECT_DIR
-from offline.manifests import REDACTED, kubernetes_manifests, write_manifests
+from offline.manifests import kubernetes_manifests
 from offline.stack_config import SECRET_PLACEHOLDER_PREFIX, secret_placeholder
 from tests.conftest import evaluate_ok
 
@@ -441,7 +442,8 @@ def test_schema_validation_catches_a_broken_object(k8s: Evaluation) -> None:
 
 
 def test_written_manifests_are_valid_and_hold_no_secret(k8s: Evaluation, tmp_path: Path) -> None:
-    written = write_manifests(k8s, tmp_path)
+    write_files(render_files(k8s), tmp_path)
+    written = sorted((tmp_path / "kubernetes").glob("*.yaml"))
     assert len(written) == len(kubernetes_manifests(k8s))
     for path in written:
         text = path.read_text()
@@ -449,7 +451,9 @@ def test_written_manifests_are_valid_and_hold_no_secret(k8s: Evaluation, tmp_pat
         manifest = yaml.safe_load(text)
         kubernetes_validate.validate(manifest, SCHEMA_VERSIONS[-1], strict=True)
         if manifest["kind"] == "Secret":
-            assert set(manifest["stringData"].values()) == {REDACTED}
+            assert "data" not in manifest
+            assert set(manifest["stringData"]) == set(stack_secret_names(k8s.stack))
+            assert all(SECRET_PLACEHOLDER_PREFIX not in v for v in manifest["stringData"].values())
 
 
 # -- bad configuration -----------------------------------------------------------------------------
