@@ -14,6 +14,7 @@ from components.log_group import LogGroup, LogGroupArgs
 from components.network import ServiceNetwork, ServiceNetworkArgs
 from components.registry import ContainerRegistry, ContainerRegistryArgs
 from components.secrets import ServiceSecrets, ServiceSecretsArgs
+from components.ssm_outputs import SsmOutputs, SsmOutputsArgs
 from settings import load_settings
 
 settings = load_settings()
@@ -145,3 +146,29 @@ pulumi.export("securityGroupId", service.security_group_id)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("taskSubnetIds", network.task_subnet_ids)
 pulumi.export("secretArns", secrets.arns)
+
+# The main non-secret outputs, also in SSM Parameter Store (publishOutputs) for consumers
+# without Pulumi access: /<project>/<stack>/<outputName>. Lists, maps and secrets stay out.
+if settings.publish_outputs:
+    SsmOutputs(
+        "published-outputs",
+        SsmOutputsArgs(
+            path=f"/{settings.project}/{settings.stack}",
+            values={
+                "awsRegion": settings.region,
+                "repositoryUrl": registry.repository_url,
+                "imageRef": image.image_ref,
+                "clusterName": service.cluster_name,
+                "clusterArn": service.cluster_arn,
+                "serviceName": service.service_name,
+                "taskDefinitionArn": service.task_definition_arn,
+                "logGroupName": logs.name,
+                "executionRoleArn": service.execution_role_arn,
+                "taskRoleArn": service.task_role_arn,
+                "securityGroupId": service.security_group_id,
+                "vpcId": network.vpc_id,
+            },
+        ),
+        opts=with_aws,
+    )
+    pulumi.export("outputsParameterPath", f"/{settings.project}/{settings.stack}/")

@@ -49,7 +49,7 @@ KNOWN_KEYS = (
     "healthCheckCommand", "logRetentionDays", "image", "environment", "secrets", "secretValues",
     "network", "protect", "immutableTags", "enableExecuteCommand", "minHealthyPercent",
     "maxPercent", "keepTaggedImages", "untaggedImageExpiryDays", "kmsKeyArn", "clusterName",
-    "taskRolePolicyArns", "allowedAccountIds", "kubernetes",
+    "taskRolePolicyArns", "allowedAccountIds", "kubernetes", "publishOutputs",
 )  # fmt: skip
 DOCKER_PLATFORMS = {"linux/amd64": CpuArchitecture.X86_64, "linux/arm64": CpuArchitecture.ARM64}
 
@@ -122,6 +122,8 @@ class Settings:
     allowed_account_ids: tuple[str, ...]
     kubernetes: KubernetesSettings
     extra_tags: Mapping[str, str] = field(default_factory=dict)
+    # Publish the main non-secret outputs as SSM parameters under /<project>/<stack>/.
+    publish_outputs: bool = False
 
     @property
     def app_name(self) -> str:
@@ -500,6 +502,7 @@ def parse_settings(
         ),
         allowed_account_ids=r.string_list("allowedAccountIds", ACCOUNT_ID, "12-digit AWS account IDs"),
         kubernetes=_kubernetes(r),
+        publish_outputs=r.boolean("publishOutputs", False),
     )
     if is_prod and settings.enable_execute_command:
         r.fail("enableExecuteCommand", True, "ECS Exec (a shell into running tasks) stays off in prod")

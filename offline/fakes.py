@@ -135,6 +135,15 @@ def _security_group(c: FakeCloud, name: str, physical: str, inputs: dict[str, An
     return {"arn": f"arn:aws:ec2:{c.region}:{c.account}:security-group/{sg_id}", "ownerId": c.account}
 
 
+def _ssm_parameter(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    # A hierarchical name "/a/b" has the ARN ".../parameter/a/b" (no doubled slash).
+    return {
+        "arn": f"arn:aws:ssm:{c.region}:{c.account}:parameter/{physical.lstrip('/')}",
+        "version": 1,
+        "dataType": inputs.get("dataType", "text"),
+    }
+
+
 def _docker_image(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]) -> dict[str, Any]:
     image_name = str(inputs.get("imageName", physical))
     repository = image_name.rsplit(":", 1)[0] if ":" in image_name.rsplit("/", 1)[-1] else image_name
@@ -156,6 +165,7 @@ _COMPUTE: dict[str, Compute] = {
     "aws:ecs/service:Service": _service,
     "aws:ec2/securityGroup:SecurityGroup": _security_group,
     "docker:index/image:Image": _docker_image,
+    "aws:ssm/parameter:Parameter": _ssm_parameter,
 }
 
 Invoke = Callable[[FakeCloud, dict[str, Any]], dict[str, Any]]

