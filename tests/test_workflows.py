@@ -288,13 +288,37 @@ def test_deploys_are_serialized_per_stack_and_never_cancelled() -> None:
     assert not any(g == preview_group.replace("${{ matrix.stack }}", s) for g in groups for s in ("dev", "prod"))
 
 
-@pytest.mark.parametrize("job_name", ["up-dev", "up-prod"])
-def test_the_image_tag_is_set_to_the_commit_sha_before_up(job_name: str) -> None:
-    job = load(DEPLOY)["jobs"][job_name]
-    assert job["env"]["IMAGE_TAG"] == "${{ github.sha }}"
+@pytest.mark.parametrize(
+    ("workflow", "job_name", "sha"),
+    [
+        (DEPLOY, "up-dev", "${{ github.sha }}"),
+        (DEPLOY, "up-prod", "${{ github.sha }}"),
+        # The preview shows what merging will do: a new image tagged with a commit.
+        (PULL_REQUEST, "preview", "${{ github.event.pull_request.head.sha }}"),
+    ],
+)
+def test_the_image_tag_is_set_to_the_commit_sha_before_pulumi_runs(workflow: str, job_name: str, sha: str) -> None:
+    job = load(workflow)["jobs"][job_name]
     steps = job["steps"]
     (tagging,) = [s for s in steps if "image.tag" in s.get("run", "")]
+    env = {**job.get("env", {}), **tagging.get("env", {})}
+    assert env["IMAGE_TAG"] == sha
+    assert env["STACK"].startswith("${{ vars.PULUMI_ORG }}/diagramai/")
+    assert env["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
     assert tagging["run"].strip() == 'pulumi config set --path image.tag "$IMAGE_TAG" --stack "$STACK"'
-    (up,) = pulumi_command_steps(job)
+    (run,) = pulumi_command_steps(job)
     cli = [s for s in steps_using(job, "pulumi/actions") if "command" not in s.get("with", {})]
-    assert cli and steps.index(cli[0]) < steps.index(tagging) < steps.index(up)
+    assert cli and steps.index(cli[0]) < steps.index(tagging) < steps.index(run)
+
+
+@pytest.mark.parametrize("name", [PULL_REQUEST, DEPLOY])
+def test_run_steps_use_bash_with_pipefail(name: str) -> None:
+    # GitHub's implicit shell is `bash -e` without pipefail; an explicit `shell: bash` adds it, so
+    # `python -m offline prod | tee ...` fails the step when the preview fails.
+    workflow = load(name)
+    assert workflow["defaults"]["run"]["shell"] == "bash"
+    for job_name, job in workflow["jobs"].items():
+        run_defaults = job.get("defaults", {}).get("run", {})
+        assert run_defaults.get("shell", "bash") == "bash", job_name
+        for step in job.get("steps", []):
+            assert step.get("shell", "bash") == "bash", f"{job_name}: {step.get('name')}"
