@@ -192,3 +192,21 @@ def test_the_esc_environment_example_in_the_prod_stack_file_is_valid(tmp_path: P
     (project / "Pulumi.prod.yaml").write_text(uncommented)
     result = evaluate("prod", project_dir=project)
     assert result.error is None and not result.findings
+
+
+def test_the_documented_oidc_trust_matches_how_the_workflows_run() -> None:
+    # Each role trusts one `sub` claim; it must be the one GitHub gives the job that assumes the role.
+    text = DOC.read_text()
+    trust = json.loads(re.search(r"```json\n(.*?)```", text, re.DOTALL).group(1))
+    condition = trust["Statement"][0]["Condition"]["StringEquals"]
+    assert condition["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    workflows = ROOT / ".github" / "workflows"
+    deploy = yaml.safe_load((workflows / "deploy.yml").read_text())
+    environment = deploy["jobs"]["up-prod"]["environment"]
+    environment = environment["name"] if isinstance(environment, dict) else environment
+    assert condition["token.actions.githubusercontent.com:sub"] == f"repo:OWNER/REPO:environment:{environment}"
+    # The table's claims for the other two roles: PR previews and pushes to the deploy branch.
+    on_push = deploy.get("on", deploy.get(True))["push"]["branches"]
+    assert f"`repo:OWNER/REPO:ref:refs/heads/{on_push[0]}`" in text
+    assert "`repo:OWNER/REPO:pull_request`" in text
+    assert "environment" not in deploy["jobs"]["up-dev"]  # else its sub would be environment:<name>
