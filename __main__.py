@@ -19,6 +19,7 @@ from components.monitoring import AlarmThresholds, ServiceMonitoring, ServiceMon
 from components.network import ServiceNetwork, ServiceNetworkArgs
 from components.registry import ContainerRegistry, ContainerRegistryArgs
 from components.secrets import ServiceSecrets, ServiceSecretsArgs
+from components.ssm_outputs import SsmOutputs, SsmOutputsArgs
 from settings import load_settings
 
 settings = load_settings()
@@ -79,6 +80,12 @@ pulumi.export("awsRegion", settings.region)
 pulumi.export("repositoryUrl", registry.repository_url)
 pulumi.export("imageRef", image.image_ref)
 pulumi.export("secretArns", secrets.arns)
+# What publishOutputs writes to SSM: plain strings only (no lists, maps or secrets).
+published: dict[str, pulumi.Input[str]] = {
+    "awsRegion": settings.region,
+    "repositoryUrl": registry.repository_url,
+    "imageRef": image.image_ref,
+}
 
 # ECS Fargate, unless the stack runs on Kubernetes only (`ecs.enabled: false`).
 if settings.ecs.enabled:
@@ -245,13 +252,36 @@ if settings.ecs.enabled:
     pulumi.export("publicSubnetIds", network.public_subnet_ids)
     pulumi.export("privateSubnetIds", network.private_subnet_ids)
     pulumi.export("dashboardName", monitoring.dashboard_name)
+    published.update(
+        {
+            "clusterName": service.cluster_name,
+            "clusterArn": service.cluster_arn,
+            "serviceName": service.service_name,
+            "taskDefinitionArn": service.task_definition_arn,
+            "logGroupName": logs.name,
+            "executionRoleArn": service.execution_role_arn,
+            "taskRoleArn": service.task_role_arn,
+            "securityGroupId": service.security_group_id,
+            "vpcId": network.vpc_id,
+        }
+    )
+    published["dashboardName"] = monitoring.dashboard_name
     if monitoring.topic_arn is not None:
         pulumi.export("alarmTopicArn", monitoring.topic_arn)
+        published["alarmTopicArn"] = monitoring.topic_arn
     if load_balancer is not None:
         pulumi.export("serviceUrl", load_balancer.url)
         pulumi.export("loadBalancerDnsName", load_balancer.dns_name)
         pulumi.export("loadBalancerArn", load_balancer.arn)
         pulumi.export("targetGroupArn", load_balancer.target_group_arn)
+        published.update(
+            {
+                "serviceUrl": load_balancer.url,
+                "loadBalancerDnsName": load_balancer.dns_name,
+                "loadBalancerArn": load_balancer.arn,
+                "targetGroupArn": load_balancer.target_group_arn,
+            }
+        )
 
 # The same image and settings on a Kubernetes cluster (`kubernetes.enabled: true`).
 if settings.kubernetes.enabled:
@@ -287,4 +317,21 @@ if settings.kubernetes.enabled:
     pulumi.export("kubernetesNamespace", workload.namespace)
     pulumi.export("kubernetesDeploymentName", workload.deployment_name)
     pulumi.export("kubernetesServiceName", workload.service_name)
+    published.update(
+        {
+            "kubernetesNamespace": workload.namespace,
+            "kubernetesDeploymentName": workload.deployment_name,
+            "kubernetesServiceName": workload.service_name,
+        }
+    )
     pulumi.export("kubernetesServiceAddress", workload.service_address)
+
+# The main non-secret outputs, also in SSM Parameter Store (publishOutputs) for consumers
+# without Pulumi access: /<project>/<stack>/<outputName>. Lists, maps and secrets stay out.
+if settings.publish_outputs:
+    SsmOutputs(
+        "published-outputs",
+        SsmOutputsArgs(path=f"/{settings.project}/{settings.stack}", values=published),
+        opts=with_aws,
+    )
+    pulumi.export("outputsParameterPath", f"/{settings.project}/{settings.stack}/")

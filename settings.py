@@ -70,7 +70,7 @@ KNOWN_KEYS = (
     "network", "protect", "immutableTags", "enableExecuteCommand", "minHealthyPercent",
     "maxPercent", "keepTaggedImages", "untaggedImageExpiryDays", "kmsKeyArn", "clusterName",
     "taskRolePolicyArns", "allowedAccountIds", "kubernetes", "ecs",
-    "loadBalancer", "certificateArn", "autoscaling", "alarms",
+    "loadBalancer", "certificateArn", "autoscaling", "alarms", "publishOutputs",
 )  # fmt: skip
 DOCKER_PLATFORMS = {"linux/amd64": CpuArchitecture.X86_64, "linux/arm64": CpuArchitecture.ARM64}
 
@@ -210,6 +210,8 @@ class Settings:
     autoscaling: AutoscalingSettings = field(default_factory=AutoscalingSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     ecs: EcsSettings = field(default_factory=EcsSettings)
+    # Publish the main non-secret outputs as SSM parameters under /<project>/<stack>/.
+    publish_outputs: bool = False
 
     @property
     def app_name(self) -> str:
@@ -1075,6 +1077,7 @@ def parse_settings(
         certificate_arn=_certificate(r, region, allowed_account_ids, load_balancer, is_prod),
         autoscaling=autoscaling,
         alarms=_alarms(r, is_prod, autoscaling),
+        publish_outputs=r.boolean("publishOutputs", False),
     )
     if not settings.ecs.enabled and not settings.kubernetes.enabled:
         r.fail("ecs.enabled", False, "with kubernetes.enabled false too, the stack would run nothing; enable one")

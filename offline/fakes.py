@@ -181,6 +181,15 @@ def _topic(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]) -> di
     return {"arn": f"arn:aws:sns:{c.region}:{c.account}:{physical}"}
 
 
+def _ssm_parameter(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    # A hierarchical name "/a/b" has the ARN ".../parameter/a/b" (no doubled slash).
+    return {
+        "arn": f"arn:aws:ssm:{c.region}:{c.account}:parameter/{physical.lstrip('/')}",
+        "version": 1,
+        "dataType": inputs.get("dataType", "text"),
+    }
+
+
 def _docker_image(c: FakeCloud, name: str, physical: str, inputs: dict[str, Any]) -> dict[str, Any]:
     image_name = str(inputs.get("imageName", physical))
     repository = image_name.rsplit(":", 1)[0] if ":" in image_name.rsplit("/", 1)[-1] else image_name
@@ -241,6 +250,7 @@ _COMPUTE: dict[str, Compute] = {
     "aws:lb/listener:Listener": _listener,
     "aws:ec2/vpc:Vpc": _vpc,
     "aws:sns/topic:Topic": _topic,
+    "aws:ssm/parameter:Parameter": _ssm_parameter,
 }
 
 Invoke = Callable[[FakeCloud, dict[str, Any]], dict[str, Any]]
