@@ -19,7 +19,7 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	touch $@
 
-preview: setup
+preview: $(VENV)/.installed
 	$(PY) -m offline $(STACK)
 
 lint: setup
