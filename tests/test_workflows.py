@@ -218,8 +218,9 @@ def test_checks_run_make_test_and_upload_the_offline_previews() -> None:
     job = load(PULL_REQUEST)["jobs"]["checks"]
     commands = "\n".join(s.get("run", "") for s in job["steps"])
     assert "make test" in commands
-    for stack in ("dev", "prod"):
-        assert f"python -m offline {stack}" in commands
+    assert "for stack in dev prod; do" in commands
+    assert 'python -m offline "$stack" --cost --out "out/$stack"' in commands
+    assert 'python -m offline "$stack" --format json' in commands
     upload = steps_using(job, "actions/upload-artifact")
     assert len(upload) == 1 and upload[0]["with"]["path"].rstrip("/") == "out"
 
