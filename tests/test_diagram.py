@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +91,10 @@ def test_graphviz_accepts_the_dot_and_renders_svg(prod: Evaluation) -> None:
     subprocess.run(["dot", "-Tcanon"], input=text, text=True, capture_output=True, check=True)
     svg = diagram_files(prod)["stack.svg"]
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "ecs TaskDefinition" in svg
+
+
+def test_the_readme_shows_the_current_picture_of_prod(prod: Evaluation) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    shown = readme.split("## The prod stack, as the offline preview draws it", 1)[1]
+    block = shown.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
+    assert block == to_mermaid(build_graph(prod)).rstrip(), "regenerate: python -m offline prod --out out/prod"
