@@ -76,16 +76,20 @@ secrets = ServiceSecrets(
     opts=with_aws,
 )
 
-pulumi.export("awsRegion", settings.region)
-pulumi.export("repositoryUrl", registry.repository_url)
-pulumi.export("imageRef", image.image_ref)
-pulumi.export("secretArns", secrets.arns)
-# What publishOutputs writes to SSM: plain strings only (no lists, maps or secrets).
-published: dict[str, pulumi.Input[str]] = {
-    "awsRegion": settings.region,
-    "repositoryUrl": registry.repository_url,
-    "imageRef": image.image_ref,
-}
+# What publishOutputs writes to SSM: the plain-string outputs (no lists, maps or secrets).
+published: dict[str, pulumi.Input[str]] = {}
+
+
+def export(name: str, value: pulumi.Input, *, publish: bool = True) -> None:
+    pulumi.export(name, value)
+    if publish:
+        published[name] = value
+
+
+export("awsRegion", settings.region)
+export("repositoryUrl", registry.repository_url)
+export("imageRef", image.image_ref)
+export("secretArns", secrets.arns, publish=False)
 
 # ECS Fargate, unless the stack runs on Kubernetes only (`ecs.enabled: false`).
 if settings.ecs.enabled:
@@ -239,49 +243,26 @@ if settings.ecs.enabled:
         opts=with_aws,
     )
 
-    pulumi.export("clusterName", service.cluster_name)
-    pulumi.export("clusterArn", service.cluster_arn)
-    pulumi.export("serviceName", service.service_name)
-    pulumi.export("taskDefinitionArn", service.task_definition_arn)
-    pulumi.export("logGroupName", logs.name)
-    pulumi.export("executionRoleArn", service.execution_role_arn)
-    pulumi.export("taskRoleArn", service.task_role_arn)
-    pulumi.export("securityGroupId", service.security_group_id)
-    pulumi.export("vpcId", network.vpc_id)
-    pulumi.export("taskSubnetIds", network.task_subnet_ids)
-    pulumi.export("publicSubnetIds", network.public_subnet_ids)
-    pulumi.export("privateSubnetIds", network.private_subnet_ids)
-    pulumi.export("dashboardName", monitoring.dashboard_name)
-    published.update(
-        {
-            "clusterName": service.cluster_name,
-            "clusterArn": service.cluster_arn,
-            "serviceName": service.service_name,
-            "taskDefinitionArn": service.task_definition_arn,
-            "logGroupName": logs.name,
-            "executionRoleArn": service.execution_role_arn,
-            "taskRoleArn": service.task_role_arn,
-            "securityGroupId": service.security_group_id,
-            "vpcId": network.vpc_id,
-        }
-    )
-    published["dashboardName"] = monitoring.dashboard_name
+    export("clusterName", service.cluster_name)
+    export("clusterArn", service.cluster_arn)
+    export("serviceName", service.service_name)
+    export("taskDefinitionArn", service.task_definition_arn)
+    export("logGroupName", logs.name)
+    export("executionRoleArn", service.execution_role_arn)
+    export("taskRoleArn", service.task_role_arn)
+    export("securityGroupId", service.security_group_id)
+    export("vpcId", network.vpc_id)
+    export("taskSubnetIds", network.task_subnet_ids, publish=False)
+    export("publicSubnetIds", network.public_subnet_ids, publish=False)
+    export("privateSubnetIds", network.private_subnet_ids, publish=False)
+    export("dashboardName", monitoring.dashboard_name)
     if monitoring.topic_arn is not None:
-        pulumi.export("alarmTopicArn", monitoring.topic_arn)
-        published["alarmTopicArn"] = monitoring.topic_arn
+        export("alarmTopicArn", monitoring.topic_arn)
     if load_balancer is not None:
-        pulumi.export("serviceUrl", load_balancer.url)
-        pulumi.export("loadBalancerDnsName", load_balancer.dns_name)
-        pulumi.export("loadBalancerArn", load_balancer.arn)
-        pulumi.export("targetGroupArn", load_balancer.target_group_arn)
-        published.update(
-            {
-                "serviceUrl": load_balancer.url,
-                "loadBalancerDnsName": load_balancer.dns_name,
-                "loadBalancerArn": load_balancer.arn,
-                "targetGroupArn": load_balancer.target_group_arn,
-            }
-        )
+        export("serviceUrl", load_balancer.url)
+        export("loadBalancerDnsName", load_balancer.dns_name)
+        export("loadBalancerArn", load_balancer.arn)
+        export("targetGroupArn", load_balancer.target_group_arn)
 
 # The same image and settings on a Kubernetes cluster (`kubernetes.enabled: true`).
 if settings.kubernetes.enabled:
@@ -314,17 +295,10 @@ if settings.kubernetes.enabled:
             network_policy=k8s_settings.network_policy,
         ),
     )
-    pulumi.export("kubernetesNamespace", workload.namespace)
-    pulumi.export("kubernetesDeploymentName", workload.deployment_name)
-    pulumi.export("kubernetesServiceName", workload.service_name)
-    published.update(
-        {
-            "kubernetesNamespace": workload.namespace,
-            "kubernetesDeploymentName": workload.deployment_name,
-            "kubernetesServiceName": workload.service_name,
-        }
-    )
-    pulumi.export("kubernetesServiceAddress", workload.service_address)
+    export("kubernetesNamespace", workload.namespace)
+    export("kubernetesDeploymentName", workload.deployment_name)
+    export("kubernetesServiceName", workload.service_name)
+    export("kubernetesServiceAddress", workload.service_address, publish=False)
 
 # The main non-secret outputs, also in SSM Parameter Store (publishOutputs) for consumers
 # without Pulumi access: /<project>/<stack>/<outputName>. Lists, maps and secrets stay out.
@@ -334,4 +308,4 @@ if settings.publish_outputs:
         SsmOutputsArgs(path=f"/{settings.project}/{settings.stack}", values=published),
         opts=with_aws,
     )
-    pulumi.export("outputsParameterPath", f"/{settings.project}/{settings.stack}/")
+    export("outputsParameterPath", f"/{settings.project}/{settings.stack}/", publish=False)
