@@ -15,7 +15,7 @@ from components.image import ContainerImage, ContainerImageArgs
 from components.kubernetes_service import ClusterConnection, KubernetesService, KubernetesServiceArgs
 from components.load_balancer import AccessLogs, LoadBalancer, LoadBalancerArgs, TargetHealthCheck
 from components.log_group import LogGroup, LogGroupArgs
-from components.monitoring import AlarmThresholds, ServiceMonitoring, ServiceMonitoringArgs
+from components.monitoring import ServiceMonitoring, ServiceMonitoringArgs
 from components.network import ServiceNetwork, ServiceNetworkArgs
 from components.registry import ContainerRegistry, ContainerRegistryArgs
 from components.secrets import ServiceSecrets, ServiceSecretsArgs
@@ -230,13 +230,7 @@ if settings.ecs.enabled:
             load_balancer_arn_suffix=load_balancer.arn_suffix if load_balancer else None,
             target_group_arn_suffix=load_balancer.target_group_arn_suffix if load_balancer else None,
             alarms_enabled=alarms.enabled,
-            thresholds=AlarmThresholds(
-                cpu_percent=alarms.cpu_percent,
-                memory_percent=alarms.memory_percent,
-                target_5xx_per_minute=alarms.target_5xx_per_minute,
-                unhealthy_hosts=alarms.unhealthy_hosts,
-                evaluation_minutes=alarms.evaluation_minutes,
-            ),
+            thresholds=alarms.thresholds,
             alarm_email=alarms.email,
             topic_kms_key_id=settings.kms_key_arn,
         ),

@@ -31,6 +31,7 @@ from components.kubernetes_service import (
     is_dns1123_subdomain,
     memory_bytes,
 )
+from components.monitoring import AlarmThresholds
 from components.network import NatGateways, NetworkMode, VpcLayout
 from components.secrets import SecretSpec
 
@@ -140,11 +141,7 @@ class AutoscalingSettings:
 class AlarmSettings:
     enabled: bool = False
     email: str | None = None
-    cpu_percent: float = 80
-    memory_percent: float = 80
-    target_5xx_per_minute: int = 10
-    unhealthy_hosts: int = 0
-    evaluation_minutes: int = 5
+    thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
 
 
 @dataclass(frozen=True)
@@ -685,8 +682,9 @@ def _alarms(r: _Reader, is_prod: bool, scaling: AutoscalingSettings) -> AlarmSet
     if email is not None and (not isinstance(email, str) or not EMAIL.match(email)):
         r.fail("alarms.email", email, "an email address for the alarm notifications")
         email = None
-    cpu = _number_value(r, "alarms.cpuPercent", cfg.get("cpuPercent"), 80, 1, 100)
-    memory = _number_value(r, "alarms.memoryPercent", cfg.get("memoryPercent"), 80, 1, 100)
+    default = AlarmThresholds()
+    cpu = _number_value(r, "alarms.cpuPercent", cfg.get("cpuPercent"), default.cpu_percent, 1, 100)
+    memory = _number_value(r, "alarms.memoryPercent", cfg.get("memoryPercent"), default.memory_percent, 1, 100)
     if enabled and scaling.enabled:
         # At or below the scaling target the alarm would fire in normal, scaled operation.
         for key, threshold, target, target_key in (
@@ -695,19 +693,23 @@ def _alarms(r: _Reader, is_prod: bool, scaling: AutoscalingSettings) -> AlarmSet
         ):
             if threshold <= target:
                 r.fail(f"alarms.{key}", threshold, f"must exceed autoscaling.{target_key} ({target:g})")
-    return AlarmSettings(
-        enabled=enabled,
-        email=email,
+    thresholds = AlarmThresholds(
         cpu_percent=cpu,
         memory_percent=memory,
         target_5xx_per_minute=r._integer_value(
-            "alarms.target5xxPerMinute", cfg.get("target5xxPerMinute"), 10, _in_range(1, 100_000)
+            "alarms.target5xxPerMinute",
+            cfg.get("target5xxPerMinute"),
+            default.target_5xx_per_minute,
+            _in_range(1, 100_000),
         ),
-        unhealthy_hosts=r._integer_value("alarms.unhealthyHosts", cfg.get("unhealthyHosts"), 0, _in_range(0, 1000)),
+        unhealthy_hosts=r._integer_value(
+            "alarms.unhealthyHosts", cfg.get("unhealthyHosts"), default.unhealthy_hosts, _in_range(0, 1000)
+        ),
         evaluation_minutes=r._integer_value(
-            "alarms.evaluationMinutes", cfg.get("evaluationMinutes"), 5, _in_range(1, 60)
+            "alarms.evaluationMinutes", cfg.get("evaluationMinutes"), default.evaluation_minutes, _in_range(1, 60)
         ),
     )
+    return AlarmSettings(enabled=enabled, email=email, thresholds=thresholds)
 
 
 def _traffic_rules(r: _Reader, network: NetworkSettings, lb: LoadBalancerSettings) -> None:

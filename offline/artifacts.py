@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from offline.engine import Evaluation, RecordedResource
-from offline.manifests import is_kubernetes_object, manifest
+from offline.manifests import is_kubernetes_object, manifest, whole_numbers
 from offline.redact import contains_placeholder, safe_inputs
 
 # Lists every file of the last render, so a re-render removes files of resources that are gone.
@@ -28,19 +28,8 @@ MANIFEST = "files.txt"
 Files = dict[str, str]
 
 
-def normalize(value: Any) -> Any:
-    """Plain JSON data as AWS would see it: 3.0 -> 3 (the mock runtime turns every number into a float)."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: normalize(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [normalize(v) for v in value]
-    return value
-
-
 def to_json(value: Any) -> str:
-    return json.dumps(normalize(value), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(whole_numbers(value), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def parse_json(value: Any) -> Any:
@@ -69,7 +58,7 @@ class RenderContext:
         self.files[path] = content
 
     def inputs(self, resource: RecordedResource) -> dict[str, Any]:
-        return normalize(safe_inputs(resource))
+        return whole_numbers(safe_inputs(resource))
 
     def referring_to(self, type_: str, prop: str, target: RecordedResource) -> list[RecordedResource]:
         """Resources of `type_` whose `prop` names `target` by ID, name or ARN."""
@@ -110,7 +99,7 @@ def register_task_definition_request(inputs: dict[str, Any]) -> dict[str, Any]:
         # Pulumi spells it sizeInGib, the ECS API sizeInGiB.
         request["ephemeralStorage"] = {"sizeInGiB": request["ephemeralStorage"].get("sizeInGib")}
     request["containerDefinitions"] = parse_json(inputs.get("containerDefinitions", "[]"))
-    return normalize(request)
+    return whole_numbers(request)
 
 
 def _ecs_volume(volume: dict[str, Any]) -> dict[str, Any]:

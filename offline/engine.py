@@ -228,8 +228,8 @@ def _evaluate_in_context(config: StackConfig, project_dir: Path, program: Path |
     logger.addHandler(handler)
 
     # A fresh event loop per evaluation keeps tasks of one run out of the next;
-    # the caller's loop is put back afterwards.
-    previous_loop = asyncio.get_event_loop_policy().get_event_loop()
+    # the caller's loop (if it had one) is put back afterwards.
+    previous_loop = _current_event_loop()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     pulumi.runtime.settings.ROOT.set(None)
@@ -265,12 +265,22 @@ def _evaluate_in_context(config: StackConfig, project_dir: Path, program: Path |
         result.error = traceback.format_exc()
     finally:
         loop.close()
-        asyncio.set_event_loop(previous_loop)
+        if previous_loop is not None:
+            asyncio.set_event_loop(previous_loop)
+        else:
+            # Back to "no loop yet": the next get_event_loop() (Pulumi's Output.secret, say) makes one.
+            asyncio.set_event_loop_policy(None)
     result.resources = monitor.recorded
     result.invokes = monitor.invokes
     result.warnings = handler.messages
     result.findings = _default_provider_findings(result)
     return result
+
+
+def _current_event_loop() -> asyncio.AbstractEventLoop | None:
+    """The thread's current event loop without creating one (asyncio has no public way to peek)."""
+    local = getattr(asyncio.get_event_loop_policy(), "_local", None)
+    return getattr(local, "_loop", None)
 
 
 def _resolve_outputs(exports: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:

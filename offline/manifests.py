@@ -14,14 +14,14 @@ from typing import Any
 from offline.engine import Evaluation, RecordedResource
 
 
-def _whole_numbers(value: Any) -> Any:
-    """Pulumi's wire format carries every number as a float; Kubernetes integers are whole."""
+def whole_numbers(value: Any) -> Any:
+    """Pulumi's wire format carries every number as a float; AWS and Kubernetes integers are whole."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {k: _whole_numbers(v) for k, v in value.items()}
+        return {k: whole_numbers(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_whole_numbers(v) for v in value]
+        return [whole_numbers(v) for v in value]
     return value
 
 
@@ -38,7 +38,7 @@ def manifest(resource: RecordedResource, inputs: dict[str, Any] | None = None) -
 
     `inputs` replaces the recorded inputs, e.g. with secret values masked for writing.
     """
-    body = _whole_numbers(resource.inputs if inputs is None else inputs)
+    body = whole_numbers(resource.inputs if inputs is None else inputs)
     metadata = dict(body.get("metadata") or {})
     # An auto-named object gets its name from the provider (recorded in its state).
     if "name" not in metadata:

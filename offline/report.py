@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from offline.artifacts import normalize
 from offline.cost import estimate_cost
 from offline.engine import Evaluation
+from offline.manifests import whole_numbers
 from offline.redact import SECRET_MARK, safe_inputs, scrub
 
 SCHEMA_VERSION = 1
@@ -31,7 +31,7 @@ def json_report(result: Evaluation, policy_findings: list[dict[str, Any]] | None
             "protect": r.protect,
             "provider": r.provider,
             "dependencies": r.dependencies,
-            "inputs": normalize(safe_inputs(r)),
+            "inputs": whole_numbers(safe_inputs(r)),
         }
         for r in sorted(result.resources, key=lambda x: x.urn)
     ]
@@ -42,7 +42,7 @@ def json_report(result: Evaluation, policy_findings: list[dict[str, Any]] | None
         "ok": result.ok,
         "error": scrub(result.error),
         "resources": resources,
-        "outputs": normalize(masked_outputs(result)),
+        "outputs": whole_numbers(masked_outputs(result)),
         "secretOutputs": sorted(result.secret_outputs),
         "warnings": [scrub(w) for w in result.warnings],
         "findings": [scrub(f) for f in result.findings],
