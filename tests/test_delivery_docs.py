@@ -1,4 +1,4 @@
-"""docs/delivery.md works from the page alone: its `staging` steps produce a stack that evaluates.
+"""The README works alone: its `staging` steps produce a stack that evaluates.
 
 The test takes the shell block under "Create a new stack: staging", applies each `pulumi config set`
 line the way the Pulumi CLI writes the stack file (top-level values are strings unless `--type`
@@ -24,14 +24,15 @@ from offline import Evaluation, evaluate
 from offline.stack_config import SECRET_PLACEHOLDER_PREFIX
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "delivery.md"
+README = ROOT / "README.md"
+DELIVERY = ROOT / "docs" / "delivery.md"
 PROJECT = "diagramai"
 PROGRAM_FILES = ("Pulumi.yaml", "__main__.py", "settings.py")
 PATH_TOKEN = re.compile(r'\.([^.\[\]]+)|\[(\d+)\]|\["([^"]+)"\]')
 
 
 def staging_commands() -> list[list[str]]:
-    text = DOC.read_text()
+    text = README.read_text()
     section = text[text.index("### Create a new stack: staging") :]
     block = re.search(r"```bash\n(.*?)```", section, re.DOTALL)
     assert block, "no bash block in the staging section"
@@ -196,7 +197,7 @@ def test_the_esc_environment_example_in_the_prod_stack_file_is_valid(tmp_path: P
 
 def test_the_documented_oidc_trust_matches_how_the_workflows_run() -> None:
     # Each role trusts one `sub` claim; it must be the one GitHub gives the job that assumes the role.
-    text = DOC.read_text()
+    text = DELIVERY.read_text()
     trust = json.loads(re.search(r"```json\n(.*?)```", text, re.DOTALL).group(1))
     condition = trust["Statement"][0]["Condition"]["StringEquals"]
     assert condition["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
