@@ -16,6 +16,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.security_group_rules import tcp_ingress_rule
+
 # Valid Fargate (Linux) task sizes: CPU units -> allowed memory in MiB.
 # Source: AWS ECS Developer Guide, "Task CPU and memory".
 FARGATE_TASK_SIZES: dict[int, tuple[int, ...]] = {
@@ -339,38 +341,28 @@ class FargateService(pulumi.ComponentResource):
             vpc_id=args.vpc_id,
             opts=child,
         )
+        group, port = self.security_group.id, args.container_port
         for i, cidr in enumerate(args.ingress_cidrs):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-ingress-cidr-{i}",
-                security_group_id=self.security_group.id,
-                description=f"container port from {cidr}",
-                ip_protocol="tcp",
-                from_port=args.container_port,
-                to_port=args.container_port,
-                cidr_ipv4=cidr,
-                opts=child,
+            tcp_ingress_rule(
+                f"{name}-ingress-cidr-{i}", group, port, f"container port from {cidr}", child, cidr_ipv4=cidr
             )
         if args.load_balancer is not None:
-            aws.vpc.SecurityGroupIngressRule(
+            tcp_ingress_rule(
                 f"{name}-ingress-load-balancer",
-                security_group_id=self.security_group.id,
-                description="container port from the load balancer",
-                ip_protocol="tcp",
-                from_port=args.container_port,
-                to_port=args.container_port,
+                group,
+                port,
+                "container port from the load balancer",
+                child,
                 referenced_security_group_id=args.load_balancer.security_group_id,
-                opts=child,
             )
         for i, source in enumerate(args.ingress_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
+            tcp_ingress_rule(
                 f"{name}-ingress-sg-{i}",
-                security_group_id=self.security_group.id,
-                description="container port from a trusted security group",
-                ip_protocol="tcp",
-                from_port=args.container_port,
-                to_port=args.container_port,
+                group,
+                port,
+                "container port from a trusted security group",
+                child,
                 referenced_security_group_id=source,
-                opts=child,
             )
         # Outbound: ECR, Secrets Manager, Logs and the app's own dependencies (database, AI APIs).
         aws.vpc.SecurityGroupEgressRule(

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.security_group_rules import tcp_ingress_rule
+
 # TLS 1.3 and 1.2 only, forward-secret ciphers; AWS's recommended policy for new listeners.
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -140,15 +142,13 @@ class LoadBalancer(pulumi.ComponentResource):
         ports = [80, 443] if args.certificate_arn else [80]
         for port in ports:
             for i, cidr in enumerate(args.ingress_cidrs):
-                aws.vpc.SecurityGroupIngressRule(
+                tcp_ingress_rule(
                     f"{name}-ingress-{port}-{i}",
-                    security_group_id=self.security_group.id,
-                    description=f"port {port} from {cidr}",
-                    ip_protocol="tcp",
-                    from_port=port,
-                    to_port=port,
+                    self.security_group.id,
+                    port,
+                    f"port {port} from {cidr}",
+                    child,
                     cidr_ipv4=cidr,
-                    opts=child,
                 )
         # Only to the targets (and their health checks), never "all outbound".
         aws.vpc.SecurityGroupEgressRule(
@@ -164,37 +164,30 @@ class LoadBalancer(pulumi.ComponentResource):
 
     def _listeners(self, name: str, args: LoadBalancerArgs, child: pulumi.ResourceOptions) -> list[aws.lb.Listener]:
         forward = [{"type": "forward", "target_group_arn": self.target_group.arn}]
-        if not args.certificate_arn:
-            http = aws.lb.Listener(
+        redirect = [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}}]
+        listeners = []
+        if args.certificate_arn:
+            listeners.append(
+                aws.lb.Listener(
+                    f"{name}-https",
+                    load_balancer_arn=self.load_balancer.arn,
+                    port=443,
+                    protocol="HTTPS",
+                    ssl_policy=TLS_POLICY,
+                    certificate_arn=args.certificate_arn,
+                    default_actions=forward,
+                    opts=child,
+                )
+            )
+        # Port 80 forwards without a certificate (dev) and redirects to HTTPS with one.
+        listeners.append(
+            aws.lb.Listener(
                 f"{name}-http",
                 load_balancer_arn=self.load_balancer.arn,
                 port=80,
                 protocol="HTTP",
-                default_actions=forward,
+                default_actions=redirect if args.certificate_arn else forward,
                 opts=child,
             )
-            return [http]
-        https = aws.lb.Listener(
-            f"{name}-https",
-            load_balancer_arn=self.load_balancer.arn,
-            port=443,
-            protocol="HTTPS",
-            ssl_policy=TLS_POLICY,
-            certificate_arn=args.certificate_arn,
-            default_actions=forward,
-            opts=child,
         )
-        redirect = aws.lb.Listener(
-            f"{name}-http",
-            load_balancer_arn=self.load_balancer.arn,
-            port=80,
-            protocol="HTTP",
-            default_actions=[
-                {
-                    "type": "redirect",
-                    "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"},
-                }
-            ],
-            opts=child,
-        )
-        return [https, redirect]
+        return listeners
