@@ -270,7 +270,9 @@ def _evaluate_in_context(config: StackConfig, project_dir: Path, program: Path |
         else:
             # Back to "no loop yet": the next get_event_loop() (Pulumi's Output.secret, say) makes one.
             asyncio.set_event_loop_policy(None)
-    result.resources = monitor.recorded
+    # Sorted by URN: registration order depends on asyncio timing, and everything built from
+    # an evaluation (tree, files, cost lines, JSON) must come out the same on every run.
+    result.resources = sorted(monitor.recorded, key=lambda r: r.urn)
     result.invokes = monitor.invokes
     result.warnings = handler.messages
     result.findings = _default_provider_findings(result)

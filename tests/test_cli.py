@@ -94,3 +94,11 @@ def test_cost_flag_prints_the_table(dev: Evaluation, monkeypatch: pytest.MonkeyP
     assert cli.main(["dev", "--cost"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(cli.render_text(dev)) and "Estimated monthly cost" in out
+
+
+def test_json_output_is_identical_between_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    outputs = []
+    for _ in range(2):
+        assert cli.main(["prod", "--format", "json"]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
