@@ -245,9 +245,9 @@ class _Reader:
             return text
 
     def integer(self, key: str, default: int, check: Callable[[int], str | None] | None = None) -> int:
-        return self._integer_value(key, self.value(key), default, check)
+        return self.integer_value(key, self.value(key), default, check)
 
-    def _integer_value(self, key: str, value: Any, default: int, check: Callable[[int], str | None] | None) -> int:
+    def integer_value(self, key: str, value: Any, default: int, check: Callable[[int], str | None] | None) -> int:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
@@ -260,9 +260,9 @@ class _Reader:
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
-        return self._boolean_value(key, self.value(key), default)
+        return self.boolean_value(key, self.value(key), default)
 
-    def _boolean_value(self, key: str, value: Any, default: bool) -> bool:
+    def boolean_value(self, key: str, value: Any, default: bool) -> bool:
         if value is None:
             return default
         if not isinstance(value, bool):
@@ -439,7 +439,7 @@ def _network(r: _Reader, is_prod: bool) -> NetworkSettings:
     subnet_rule = "subnet IDs such as subnet-0abc1234"
     public = r.string_list("network.publicSubnetIds", SUBNET_ID, subnet_rule, net.get("publicSubnetIds"))
     private = r.string_list("network.privateSubnetIds", SUBNET_ID, subnet_rule, net.get("privateSubnetIds"))
-    assign_public_ip = r._boolean_value("network.assignPublicIp", net.get("assignPublicIp"), False)
+    assign_public_ip = r.boolean_value("network.assignPublicIp", net.get("assignPublicIp"), False)
     cidrs = r.string_list("network.ingressCidrs", None, "IPv4 CIDR blocks such as 10.0.0.0/16", net.get("ingressCidrs"))
     for i, cidr in enumerate(cidrs):
         try:
@@ -509,14 +509,14 @@ def _vpc_layout(r: _Reader, raw: Any, assign_public_ip: bool) -> VpcLayout:
             "and a load balancer needs subnets of /27 or larger",
         )
         cidr = default.cidr
-    az_count = r._integer_value("network.create.azCount", raw.get("azCount"), default.az_count, _in_range(2, 3))
+    az_count = r.integer_value("network.create.azCount", raw.get("azCount"), default.az_count, _in_range(2, 3))
     nat_raw = raw.get("natGateways", default.nat_gateways.value)
     try:
         nat = NatGateways(nat_raw)
     except ValueError:
         r.fail("network.create.natGateways", nat_raw, f"one of {', '.join(n.value for n in NatGateways)}")
         nat = default.nat_gateways
-    endpoints = r._boolean_value("network.create.interfaceEndpoints", raw.get("interfaceEndpoints"), False)
+    endpoints = r.boolean_value("network.create.interfaceEndpoints", raw.get("interfaceEndpoints"), False)
     if nat is NatGateways.NONE and not endpoints and not assign_public_ip:
         r.fail(
             "network.create.natGateways",
@@ -571,9 +571,9 @@ def _load_balancer(r: _Reader, is_prod: bool) -> LoadBalancerSettings:
     )  # fmt: skip
 
     def integer(key: str, default: int, low: int, high: int) -> int:
-        return r._integer_value(f"loadBalancer.{key}", lb.get(key), default, _in_range(low, high))
+        return r.integer_value(f"loadBalancer.{key}", lb.get(key), default, _in_range(low, high))
 
-    enabled = r._boolean_value("loadBalancer.enabled", lb.get("enabled"), True)
+    enabled = r.boolean_value("loadBalancer.enabled", lb.get("enabled"), True)
     cidrs = _cidr_list(r, "loadBalancer.ingressCidrs", lb.get("ingressCidrs"), ("0.0.0.0/0",))
     if enabled and not cidrs:
         r.fail("loadBalancer.ingressCidrs", [], "at least one CIDR block may reach the load balancer")
@@ -596,7 +596,7 @@ def _load_balancer(r: _Reader, is_prod: bool) -> LoadBalancerSettings:
         healthy_threshold=integer("healthyThreshold", 2, 2, 10),
         unhealthy_threshold=integer("unhealthyThreshold", 3, 2, 10),
         health_check_grace_period=integer("healthCheckGracePeriod", 60, 0, 3600),
-        deletion_protection=r._boolean_value("loadBalancer.deletionProtection", lb.get("deletionProtection"), is_prod),
+        deletion_protection=r.boolean_value("loadBalancer.deletionProtection", lb.get("deletionProtection"), is_prod),
         access_logs_bucket=bucket,
         access_logs_prefix=prefix,
     )
@@ -636,9 +636,9 @@ def _autoscaling(r: _Reader, desired_count: int, lb: LoadBalancerSettings) -> Au
     )  # fmt: skip
 
     def integer(key: str, default: int, low: int, high: int) -> int:
-        return r._integer_value(f"autoscaling.{key}", cfg.get(key), default, _in_range(low, high))
+        return r.integer_value(f"autoscaling.{key}", cfg.get(key), default, _in_range(low, high))
 
-    enabled = r._boolean_value("autoscaling.enabled", cfg.get("enabled"), False)
+    enabled = r.boolean_value("autoscaling.enabled", cfg.get("enabled"), False)
     min_capacity = integer("minCapacity", desired_count, 0, 1000)
     max_capacity = integer("maxCapacity", max(2 * min_capacity, 1), 1, 1000)
     if enabled and min_capacity > max_capacity:
@@ -677,7 +677,7 @@ def _alarms(r: _Reader, is_prod: bool, scaling: AutoscalingSettings) -> AlarmSet
              "evaluationMinutes"}
         ),
     )  # fmt: skip
-    enabled = r._boolean_value("alarms.enabled", cfg.get("enabled"), is_prod)
+    enabled = r.boolean_value("alarms.enabled", cfg.get("enabled"), is_prod)
     email = cfg.get("email")
     if email is not None and (not isinstance(email, str) or not EMAIL.match(email)):
         r.fail("alarms.email", email, "an email address for the alarm notifications")
@@ -696,16 +696,16 @@ def _alarms(r: _Reader, is_prod: bool, scaling: AutoscalingSettings) -> AlarmSet
     thresholds = AlarmThresholds(
         cpu_percent=cpu,
         memory_percent=memory,
-        target_5xx_per_minute=r._integer_value(
+        target_5xx_per_minute=r.integer_value(
             "alarms.target5xxPerMinute",
             cfg.get("target5xxPerMinute"),
             default.target_5xx_per_minute,
             _in_range(1, 100_000),
         ),
-        unhealthy_hosts=r._integer_value(
+        unhealthy_hosts=r.integer_value(
             "alarms.unhealthyHosts", cfg.get("unhealthyHosts"), default.unhealthy_hosts, _in_range(0, 1000)
         ),
-        evaluation_minutes=r._integer_value(
+        evaluation_minutes=r.integer_value(
             "alarms.evaluationMinutes", cfg.get("evaluationMinutes"), default.evaluation_minutes, _in_range(1, 60)
         ),
     )
@@ -838,9 +838,9 @@ def _k8s_namespace(r: _Reader, k8s: Mapping[str, Any], default: str) -> str:
 
 
 def _k8s_replicas(r: _Reader, k8s: Mapping[str, Any]) -> tuple[int, int, int]:
-    replicas = r._integer_value("kubernetes.replicas", k8s.get("replicas"), 3, _in_range(1, 1000))
-    low = r._integer_value("kubernetes.minReplicas", k8s.get("minReplicas"), replicas, _in_range(1, 1000))
-    high = r._integer_value("kubernetes.maxReplicas", k8s.get("maxReplicas"), max(10, low), _in_range(1, 1000))
+    replicas = r.integer_value("kubernetes.replicas", k8s.get("replicas"), 3, _in_range(1, 1000))
+    low = r.integer_value("kubernetes.minReplicas", k8s.get("minReplicas"), replicas, _in_range(1, 1000))
+    high = r.integer_value("kubernetes.maxReplicas", k8s.get("maxReplicas"), max(10, low), _in_range(1, 1000))
     if low > high:
         r.fail("kubernetes.minReplicas", low, f"must not exceed kubernetes.maxReplicas ({high})")
     return replicas, low, high
@@ -920,10 +920,10 @@ def _kubernetes(
         if not is_dns1123_subdomain(name):
             r.fail(f"kubernetes.imagePullSecrets[{i}]", name, "a Secret name (DNS-1123 subdomain, lower case)")
     settings = KubernetesSettings(
-        enabled=r._boolean_value("kubernetes.enabled", k8s.get("enabled"), False),
+        enabled=r.boolean_value("kubernetes.enabled", k8s.get("enabled"), False),
         namespace=_k8s_namespace(r, k8s, app_name),
         replicas=replicas,
-        autoscaling=r._boolean_value("kubernetes.autoscaling", k8s.get("autoscaling"), True),
+        autoscaling=r.boolean_value("kubernetes.autoscaling", k8s.get("autoscaling"), True),
         min_replicas=low,
         max_replicas=high,
         service_type=_k8s_choice(r, k8s, "serviceType", ServiceType, ServiceType.LOAD_BALANCER),
@@ -934,7 +934,7 @@ def _kubernetes(
         existing_secret_name=existing,
         image_pull_secrets=pull_secrets,
         image_pull_policy=_k8s_choice(r, k8s, "imagePullPolicy", ImagePullPolicy, ImagePullPolicy.IF_NOT_PRESENT),
-        network_policy=r._boolean_value("kubernetes.networkPolicy", k8s.get("networkPolicy"), True),
+        network_policy=r.boolean_value("kubernetes.networkPolicy", k8s.get("networkPolicy"), True),
     )
     if settings.enabled:
         _k8s_connection(r, settings, is_secret)
@@ -944,7 +944,7 @@ def _kubernetes(
 
 def _ecs(r: _Reader) -> EcsSettings:
     ecs = r.mapping("ecs", frozenset({"enabled"}))
-    return EcsSettings(enabled=r._boolean_value("ecs.enabled", ecs.get("enabled"), True))
+    return EcsSettings(enabled=r.boolean_value("ecs.enabled", ecs.get("enabled"), True))
 
 
 def _cpu_memory(r: _Reader, cpu: int, memory: int) -> None:
